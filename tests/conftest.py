@@ -1,0 +1,18 @@
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+# Tests import the shared helper ``layer_testing`` from this folder.
+sys.path.insert(0, str(Path(__file__).parent))
+
+import torch_keraslike as tkl  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _fresh_session():
+    """Each test starts with fresh auto-names and a fixed seed."""
+    tkl.clear_session()
+    torch.manual_seed(0)
+    yield

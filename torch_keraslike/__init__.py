@@ -1,0 +1,30 @@
+"""torch_keraslike: Keras's Layer semantics as first-class ``torch.nn.Module``s.
+
+    >>> import torch, torch_keraslike as tkl
+    >>> layer = tkl.layers.Dense(4, activation="relu")
+    >>> layer(torch.ones(2, 3)).shape     # weights created on the first call
+    torch.Size([2, 4])
+"""
+
+from . import activations, config, constraints, initializers, layers, regularizers, saving
+from ._session import clear_session
+from .input_spec import InputSpec, assert_input_compatibility
+from .layer import Layer, StateDictMismatchError, UnbuiltLayerWarning
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "InputSpec",
+    "Layer",
+    "StateDictMismatchError",
+    "UnbuiltLayerWarning",
+    "activations",
+    "assert_input_compatibility",
+    "clear_session",
+    "config",
+    "constraints",
+    "initializers",
+    "layers",
+    "regularizers",
+    "saving",
+]

@@ -1,0 +1,613 @@
+"""``Layer``: Keras's layer contract on top of ``torch.nn.Module``.
+
+A ``Layer`` is an ordinary ``torch.nn.Module`` that follows torch's lazy-module
+protocol (``LazyModuleMixin``): it creates its weights in ``build(input_shape)`` the
+first time it is called, through ``UninitializedParameter``/``UninitializedBuffer``
+materialisation on the layer's placement. On top of that it adds what Keras users
+rely on: ``add_weight``, ``InputSpec`` checks with Keras's messages, NumPy inputs,
+``training`` propagation, ``get_config``, ``get_weights`` and friends.
+
+Example:
+    >>> import torch, torch_keraslike as tkl
+    >>> class SimpleDense(tkl.Layer):
+    ...     def __init__(self, units=32, **kwargs):
+    ...         super().__init__(**kwargs)
+    ...         self.units = units
+    ...     def build(self, input_shape):
+    ...         self.w = self.add_weight(shape=(input_shape[-1], self.units))
+    ...         self.b = self.add_weight(shape=(self.units,), initializer="zeros")
+    ...     def call(self, inputs):
+    ...         return inputs @ self.w + self.b
+    >>> SimpleDense(4)(torch.ones(2, 2)).shape
+    torch.Size([2, 4])
+"""
+
+import functools
+import inspect
+import threading
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.modules import module as _torch_module
+from torch.nn.modules.lazy import LazyModuleMixin
+
+from . import _module_state
+from ._call_context import CALL_CONTEXT, next_epoch
+from ._dtypes import dtype_name, to_torch_dtype
+from ._layer_weights import LayerWeightsMixin, StateDictMismatchError, UnbuiltLayerWarning
+from ._naming import to_snake_case, unique_name
+from .input_spec import InputSpec, assert_input_compatibility
+
+__all__ = ["Layer", "StateDictMismatchError", "UnbuiltLayerWarning"]
+
+_FORGOT_SUPER_INIT = """\
+{cls}.__init__() did not call super().__init__(), so the layer is not set up.
+Every Layer subclass must call it first thing in __init__:
+
+    class {cls}(tkl.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)   # <- add this line
+            self.units = units
+"""
+
+_STATE_AFTER_BUILD = """\
+Layer "{name}" is already built, and {what} after build() is not allowed: \
+all state must be created in __init__() or build().
+Wrong:
+    def call(self, x):
+        self.w = self.add_weight(shape=(x.shape[-1], 4))   # created on every call
+Right:
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], 4))
+"""
+
+_NON_TENSOR_POSITIONAL = """\
+Layer "{name}" received a non-tensor positional argument: {value!r} (of type \
+{type}). Only input tensors may be passed as positional arguments; the following \
+argument value should be passed as a keyword argument: {value!r}.
+Wrong: layer(x, True)
+Right: layer(x, training=True)"""
+
+# torch's own module-call machinery only needs its slow path when some hook is set.
+_GLOBAL_HOOK_DICTS = (
+    _torch_module._global_forward_pre_hooks,
+    _torch_module._global_forward_hooks,
+    _torch_module._global_backward_hooks,
+    _torch_module._global_backward_pre_hooks,
+)
+
+# One lock for every build: builds are rare, and a single reentrant lock cannot
+# deadlock when a build builds its sub-layers.
+_BUILD_LOCK = threading.RLock()
+
+
+def _concrete_shape(shape):
+    # Under torch.compile with dynamic shapes, sizes are SymInts; weights need ints.
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def _shapes_of(value):
+    """Nested structure of shapes (tuples of ints) of a nested structure of tensors."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_shapes_of(v) for v in value) if type(value) in (list, tuple) else [
+            _shapes_of(v) for v in value
+        ]
+    if isinstance(value, dict):
+        return {k: _shapes_of(v) for k, v in value.items()}
+    shape = getattr(value, "shape", None)
+    return None if shape is None else _concrete_shape(shape)
+
+
+def _first_tensor(value):
+    if isinstance(value, torch.Tensor):
+        return value
+    items = value.values() if isinstance(value, dict) else value
+    if isinstance(items, (list, tuple, type({}.values()))):
+        for item in items:
+            found = _first_tensor(item)
+            if found is not None:
+                return found
+    return None
+
+
+def _is_number(value):
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
+
+
+def _all_numbers(value):
+    if isinstance(value, (list, tuple)):
+        return len(value) > 0 and all(_all_numbers(v) for v in value)
+    return _is_number(value)
+
+
+class _LayerMeta(type):
+    """Runs the steps that must follow the *whole* constructor of any subclass."""
+
+    def __new__(mcs, name, bases, namespace, **kwargs):
+        # Keras users override ``call``, PyTorch users ``forward``: either one is both.
+        if "call" in namespace and "forward" not in namespace:
+            namespace["forward"] = namespace["call"]
+        elif "forward" in namespace and "call" not in namespace:
+            namespace["call"] = namespace["forward"]
+        if "build" in namespace:
+            namespace["build"] = _wrap_build(namespace["build"])
+        return super().__new__(mcs, name, bases, namespace, **kwargs)
+
+    def __call__(cls, *args, **kwargs):
+        layer = super().__call__(*args, **kwargs)
+        if "_tkl_ready" not in layer.__dict__:
+            raise TypeError(_FORGOT_SUPER_INIT.format(cls=cls.__name__))
+        layer._tkl_record_init_args(args, kwargs)
+        if layer._tkl_init_input_shape is not None:
+            layer.build((None,) + tuple(layer._tkl_init_input_shape))
+        return layer
+
+
+def _wrap_build(build):
+    """Makes every ``build`` atomic, placed and recorded, also when called directly."""
+
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        if self.__dict__.get("_tkl_building"):  # a ``super().build(...)`` inside a build
+            return build(self, *args, **kwargs)
+        with _BUILD_LOCK:
+            if self.built:
+                # Keras lets build() be called again on a built layer and it is a no-op
+                # for the built-in layers; re-running a user build would duplicate state.
+                return None
+            shapes = args[0] if args else next(iter(kwargs.values()), None)
+            with _module_state.restored_on_error(self):
+                self.__dict__["_tkl_building"] = True
+                try:
+                    build(self, *args, **kwargs)
+                finally:
+                    self.__dict__.pop("_tkl_building", None)
+                self.built = True
+                self._tkl_build_shapes = _freeze_shapes(shapes)
+        return None
+
+    wrapper._tkl_wrapped = True
+    return wrapper
+
+
+def _freeze_shapes(shapes):
+    """Shapes as given to build, made JSON-friendly (lists) for the build config."""
+    if isinstance(shapes, torch.Size):
+        return list(shapes)
+    if isinstance(shapes, (list, tuple)):
+        return [_freeze_shapes(s) for s in shapes]
+    if isinstance(shapes, dict):
+        return {k: _freeze_shapes(v) for k, v in shapes.items()}
+    return None if shapes is None else int(shapes)
+
+
+def _thaw_shapes(shapes):
+    """Inverse of :func:`_freeze_shapes`: lists of ints back to shape tuples."""
+    if isinstance(shapes, dict):
+        return {k: _thaw_shapes(v) for k, v in shapes.items()}
+    if isinstance(shapes, (list, tuple)):
+        if all(s is None or isinstance(s, int) for s in shapes):
+            return tuple(shapes)
+        return [_thaw_shapes(s) for s in shapes]
+    return shapes
+
+
+class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta):
+    """Base class of all layers: a ``torch.nn.Module`` with Keras's layer semantics.
+
+    Subclasses create weights in ``build(input_shape)`` with :meth:`add_weight` and
+    compute in ``call(inputs, ...)`` (``forward`` is the same method).
+
+    Args:
+        name: layer name; defaults to the snake_case class name plus a per-session
+            counter (``dense``, ``dense_1``...).
+        trainable: whether the layer's weights are updated by training.
+        dtype: dtype of the weights and of the computation (``"float32"``,
+            ``torch.float64``...); floating inputs are cast to it. Defaults to
+            ``torch.get_default_dtype()``.
+        autocast: cast floating inputs to the layer's dtype (default True).
+        activity_regularizer: regularizer applied to the layer's output.
+        input_shape: shape of one sample (without batch); builds the layer with
+            ``(None,) + input_shape`` as soon as it is constructed.
+
+    Example:
+        >>> import numpy as np, torch_keraslike as tkl
+        >>> layer = tkl.layers.Dense(input_shape=(10,), units=15)
+        >>> layer(np.random.rand(20, 10)).shape
+        torch.Size([20, 15])
+    """
+
+    _allow_non_tensor_positional_args = False
+
+    def __init__(
+        self,
+        *,
+        name=None,
+        trainable=True,
+        dtype=None,
+        autocast=True,
+        activity_regularizer=None,
+        input_shape=None,
+        **kwargs,
+    ):
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__}.__init__() got unexpected keyword argument(s) "
+                f"{sorted(kwargs)}. Fix: remove them or check their spelling; the base "
+                "Layer accepts name, trainable, dtype, autocast, activity_regularizer "
+                "and input_shape."
+            )
+        if name is not None and not isinstance(name, str):
+            raise TypeError(
+                f"{type(self).__name__}: name must be a string, received {name!r} "
+                f"(of type {type(name).__name__}). Fix: pass name='my_layer'."
+            )
+        if input_shape is not None and not (
+            isinstance(input_shape, (tuple, list, torch.Size))
+            and all(d is None or isinstance(d, int) for d in input_shape)
+        ):
+            raise ValueError(
+                f"{type(self).__name__}: input_shape must be a tuple of ints (the shape of "
+                f"one sample, without the batch axis), received {input_shape!r}. "
+                "Fix: e.g. input_shape=(10,)."
+            )
+        layer_dtype = to_torch_dtype(dtype, context=f"dtype of {type(self).__name__}")
+        super().__init__()
+        # Registered first, so the check runs before torch's lazy initialisation hook.
+        self._tkl_spec_hook = self.register_forward_pre_hook(
+            Layer._input_spec_pre_hook, with_kwargs=True, prepend=True
+        )
+        if activity_regularizer is not None:
+            from . import regularizers
+
+            activity_regularizer = regularizers.get(activity_regularizer)
+        vars(self).update(
+            name=name or unique_name(to_snake_case(type(self).__name__)),
+            built=False,
+            _trainable=bool(trainable),
+            _tkl_dtype=layer_dtype or torch.get_default_dtype(),
+            _tkl_autocast=bool(autocast),
+            _tkl_device=None,
+            _input_spec=None,
+            _tkl_spec_check=None,
+            _tkl_build_shapes=None,
+            _tkl_init_input_shape=None if input_shape is None else tuple(input_shape),
+            _tkl_init_config=None,
+            _tkl_weight_meta={},
+            _tkl_weight_ids={},
+            _losses=[],
+            _losses_epoch=0,
+            activity_regularizer=activity_regularizer,
+            _tkl_call_takes_training=_call_takes(type(self), "training"),
+            _tkl_ready=True,
+        )
+
+    # ------------------------------------------------------------------ call
+    def __call__(self, *args, **kwargs):
+        # 1. Convert array-likes (NumPy, Python numbers and lists) to tensors and cast
+        #    floating inputs to the compute dtype; the common case skips the walk.
+        if not (
+            len(args) == 1
+            and type(args[0]) is torch.Tensor
+            and (args[0].dtype is self._tkl_dtype or not self._tkl_autocast)
+        ):
+            args, kwargs = self._convert_inputs(args, kwargs)
+        # 2. Resolve ``training``: explicit argument, else the enclosing layer's call,
+        #    else torch's own ``self.training`` (``train()``/``eval()``).
+        context = CALL_CONTEXT
+        outer_training = context.training
+        training = kwargs.pop("training", None) if "training" in kwargs else None
+        if training is None:
+            training = self.training if outer_training is None else outer_training
+        if self._tkl_call_takes_training:
+            kwargs["training"] = training
+        if outer_training is None:
+            context.epoch = next_epoch()  # a new top-level call: older losses go stale
+        context.training = training
+        try:
+            # 3. Check the inputs against ``self.input_spec`` (a forward pre-hook).
+            # 4. Build once (torch's lazy-module hook calls ``_maybe_build``).
+            # 5. Run ``call``. Without foreign hooks, this is what nn.Module.__call__
+            #    would do, minus its dispatch overhead.
+            if (
+                len(self._forward_pre_hooks) == 1
+                and not (self._forward_hooks or self._backward_hooks or self._backward_pre_hooks)
+                and not any(_GLOBAL_HOOK_DICTS)
+                and not torch._C._get_tracing_state()
+            ):
+                check = self._tkl_spec_check
+                if check is not None:
+                    check(_first_input(self, args, kwargs), self.name)
+                outputs = self.forward(*args, **kwargs)
+            else:
+                outputs = nn.Module.__call__(self, *args, **kwargs)
+        finally:
+            context.training = outer_training
+        # 6. Activity regularization adds the output's penalty to ``losses``.
+        if self.activity_regularizer is not None:
+            self._add_activity_loss(outputs)
+        return outputs
+
+    def call(self, *args, **kwargs):
+        """The layer's computation. Subclasses override it (or ``forward``)."""
+        raise NotImplementedError(
+            f'Layer "{self.name}" ({type(self).__name__}) does not implement call(). '
+            "Fix: define `def call(self, inputs): ...` in the subclass."
+        )
+
+    forward = call
+
+    def _convert_inputs(self, args, kwargs):
+        convert = self._convert_value
+        args = tuple(convert(a, positional=True) for a in args)
+        kwargs = {k: convert(v, positional=False) for k, v in kwargs.items()}
+        return args, kwargs
+
+    def _convert_value(self, value, positional):
+        if isinstance(value, torch.Tensor):
+            if self._tkl_autocast and value.is_floating_point() and value.dtype != self._tkl_dtype:
+                return value.to(self._tkl_dtype)
+            return value
+        if isinstance(value, np.ndarray) or (positional and _all_numbers(value)):
+            return self._convert_value(self._array_to_tensor(value), positional)
+        if isinstance(value, (list, tuple)) and type(value) in (list, tuple):
+            return type(value)(self._convert_value(v, positional) for v in value)
+        if isinstance(value, dict):
+            return {k: self._convert_value(v, positional) for k, v in value.items()}
+        if (
+            positional
+            and value is not None
+            and not hasattr(value, "shape")  # symbolic tensors pass through
+            and not self._allow_non_tensor_positional_args
+        ):
+            raise ValueError(
+                _NON_TENSOR_POSITIONAL.format(name=self.name, value=value, type=type(value).__name__)
+            )
+        return value
+
+    def _array_to_tensor(self, value):
+        try:
+            array = np.asarray(value)
+            if array.dtype.kind in "OUSV":
+                raise TypeError(f"arrays of dtype {array.dtype} have no tensor equivalent")
+            tensor = torch.as_tensor(array)
+        except (TypeError, ValueError, RuntimeError) as error:
+            raise ValueError(
+                f'Layer "{self.name}" could not convert an input of type '
+                f"{type(value).__name__} to a tensor: {error}. Fix: pass a torch.Tensor or "
+                "a NumPy array of numbers."
+            ) from None
+        return tensor.to(self._tkl_device) if self._tkl_device is not None else tensor
+
+    @staticmethod
+    def _input_spec_pre_hook(module, args, kwargs):
+        check = module._tkl_spec_check
+        if check is not None:
+            check(_first_input(module, args, kwargs), module.name)
+
+    def _add_activity_loss(self, outputs):
+        tensor = _first_tensor(outputs)
+        if tensor is not None:
+            batch = tensor.shape[0] if tensor.dim() else 1
+            self.add_loss(self.activity_regularizer(tensor) / batch)
+
+    # ----------------------------------------------------------------- build
+    @property
+    def input_spec(self):
+        """The :class:`InputSpec` (or list of specs) every call is checked against."""
+        return self._input_spec
+
+    @input_spec.setter
+    def input_spec(self, spec):
+        if spec is not None and not isinstance(spec, (InputSpec, list, tuple, dict)):
+            raise TypeError(
+                f'Layer "{self.name}": input_spec must be an InputSpec, a list of them or '
+                f"None, received {spec!r}. Fix: self.input_spec = tkl.InputSpec(min_ndim=2)."
+            )
+        if isinstance(spec, InputSpec):
+            check = spec._make_checker()
+        elif spec:
+            def check(inputs, layer_name, _spec=spec):
+                assert_input_compatibility(_spec, inputs, layer_name)
+        else:
+            check = None
+        vars(self).update(_input_spec=spec, _tkl_spec_check=check)
+
+    def __getstate__(self):
+        # The cached spec checker is a closure (not picklable); it is rebuilt on load.
+        state = dict(self.__dict__)
+        state["_tkl_spec_check"] = None
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self.input_spec = self._input_spec
+
+    def build(self, input_shape):
+        """Creates the layer's state. Default: no weights of its own.
+
+        Args:
+            input_shape: shape of the first input as a tuple of ints (``None`` for
+                unknown dimensions), or a nested structure of them.
+        """
+        self.built = True
+
+    def initialize_parameters(self, *args, **kwargs):
+        """torch's lazy-module entry point: builds from the first call's inputs.
+
+        torch.compile calls this with fake tensors before running forward pre-hooks,
+        so the input spec is checked here too.
+        """
+        first = _first_input(self, args, kwargs)
+        if not self.built and self._tkl_spec_check is not None:
+            self._tkl_spec_check(first, self.name)
+        self._maybe_build(first)
+
+    def _maybe_build(self, inputs):
+        """Builds the layer from the shapes of ``inputs``, exactly once."""
+        if self.built:
+            return
+        with _BUILD_LOCK:
+            if self.built:
+                return
+            if self._tkl_device is None:
+                tensor = _first_tensor(inputs)
+                if tensor is not None and tensor.device.type != "meta":
+                    self._tkl_device = tensor.device
+            self.build(_shapes_of(inputs))
+
+    def _infer_parameters(self, module, args, kwargs=None):
+        # torch's version, made safe for concurrent first calls (a second thread may
+        # reach here after the first has already removed the hooks).
+        with _BUILD_LOCK:
+            self.initialize_parameters(*args, **(kwargs or {}))
+            if "_initialize_hook" in vars(self):
+                self._initialize_hook.remove()
+                self._load_hook.remove()
+                del self._initialize_hook
+                del self._load_hook
+
+    def has_uninitialized_params(self):
+        return not self.built
+
+    def get_build_config(self):
+        """Returns ``{"input_shape": ...}`` for a built layer, else None."""
+        if not self.built or self._tkl_build_shapes is None:
+            return None
+        return {"input_shape": self._tkl_build_shapes}
+
+    def build_from_config(self, config):
+        """Builds the layer from :meth:`get_build_config`'s output."""
+        if config and not self.built:
+            self.build(_thaw_shapes(config["input_shape"]))
+
+    # ------------------------------------------------------------- placement
+    def _apply(self, fn, recurse=True):
+        # ``.to()``, ``.cuda()``, ``.double()``... reach modules only through ``_apply``.
+        # Applying ``fn`` to an empty probe tells which device/dtype it moves to, so an
+        # unbuilt layer remembers where its weights must be created.
+        probe = torch.empty(0, dtype=self._tkl_dtype, device=self._tkl_device or "cpu")
+        moved = fn(probe)
+        if isinstance(moved, torch.Tensor):
+            if moved.dtype != probe.dtype and moved.is_floating_point():
+                self._tkl_dtype = moved.dtype
+            if moved.device != probe.device:
+                self._tkl_device = moved.device
+        return super()._apply(fn, recurse)
+
+    @property
+    def dtype(self):
+        """Name of the weights' and the computation's dtype, e.g. ``"float32"``."""
+        return dtype_name(self._tkl_dtype)
+
+    compute_dtype = dtype
+    variable_dtype = dtype
+
+    def __setattr__(self, name, value):
+        state = self.__dict__
+        if "_tkl_ready" not in state:
+            if isinstance(value, (nn.Module, nn.Parameter)):
+                raise TypeError(_FORGOT_SUPER_INIT.format(cls=type(self).__name__))
+            return object.__setattr__(self, name, value)
+        if isinstance(value, torch.Tensor) and id(value) in state["_tkl_weight_ids"]:
+            if self._tkl_adopt_weight(name, value):
+                return None
+        elif isinstance(value, nn.Module) and name not in state["_modules"]:
+            if state.get("built") and not state.get("_tkl_building"):
+                raise ValueError(
+                    _STATE_AFTER_BUILD.format(name=self.name, what=f"creating sub-layer {name!r}")
+                )
+            if state.get("_tkl_building"):
+                # Sub-layers created in build() land on this layer's placement.
+                value.to(device=state["_tkl_device"], dtype=state["_tkl_dtype"])
+        return super().__setattr__(name, value)
+
+    # --------------------------------------------------------------- config
+    def _tkl_record_init_args(self, args, kwargs):
+        """Keeps the constructor arguments for the default :meth:`get_config`."""
+        if self._tkl_init_config is not None:
+            return
+        try:
+            bound = inspect.signature(type(self).__init__).bind(self, *args, **kwargs)
+        except TypeError:
+            return
+        config = {}
+        for key, value in list(bound.arguments.items())[1:]:
+            parameter = bound.signature.parameters[key]
+            if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+                config.update(value)
+            elif parameter.kind is not inspect.Parameter.VAR_POSITIONAL:
+                config[key] = value
+        self._tkl_init_config = config
+
+    def get_config(self):
+        """Returns the JSON-serialisable constructor arguments of the layer.
+
+        The base version returns ``name``, ``trainable`` and ``dtype`` plus the
+        arguments the subclass's constructor received, when they are plain values.
+        Subclasses with richer arguments override it and call ``super().get_config()``.
+        """
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if type(self).get_config is not Layer.get_config:
+            return config
+        extra = {k: v for k, v in (self._tkl_init_config or {}).items() if k not in config}
+        extra.pop("input_shape", None)
+        if not _json_plain(extra):
+            raise NotImplementedError(
+                f'Layer "{self.name}" ({type(self).__name__}) has constructor arguments '
+                f"that are not plain values ({sorted(extra)}), so get_config() cannot be "
+                "derived. Fix: override get_config() to return them as JSON values, and "
+                "from_config() if they need rebuilding."
+            )
+        config.update(extra)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """Creates a layer from the output of :meth:`get_config`."""
+        try:
+            return cls(**config)
+        except TypeError as error:
+            raise TypeError(
+                f"{cls.__name__}.from_config() could not create the layer: {error}. Fix: make "
+                "get_config() return exactly the constructor's arguments, or override "
+                "from_config()."
+            ) from None
+
+    def extra_repr(self):
+        return f"name={self.name!r}, built={self.built}"
+
+
+def _json_plain(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_json_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_plain(v) for k, v in value.items())
+    return False
+
+
+_CALL_PARAMS = {}
+
+
+def _call_takes(cls, name):
+    key = (cls, name)
+    if key not in _CALL_PARAMS:
+        try:
+            parameters = inspect.signature(cls.call).parameters
+        except (TypeError, ValueError):
+            parameters = {}
+        _CALL_PARAMS[key] = name in parameters
+    return _CALL_PARAMS[key]
+
+
+def _first_input(layer, args, kwargs):
+    if args:
+        return args[0]
+    if kwargs:
+        parameters = list(inspect.signature(type(layer).call).parameters)
+        if len(parameters) > 1 and parameters[1] in kwargs:
+            return kwargs[parameters[1]]
+    return None
