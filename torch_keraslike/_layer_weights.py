@@ -68,9 +68,9 @@ def _apply_constraints(optimizer, args, kwargs):
 def _install_constraint_hook():
     with _HOOK_LOCK:
         if not _hook_installed:
-            _hook_installed.append(
-                torch.optim.optimizer.register_optimizer_step_post_hook(_apply_constraints)
-            )
+            from torch.optim.optimizer import register_optimizer_step_post_hook
+
+            _hook_installed.append(register_optimizer_step_post_hook(_apply_constraints))
 
 
 def _iter_weights(module, seen):

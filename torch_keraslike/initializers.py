@@ -136,27 +136,34 @@ class _RandomInitializer(Initializer):
     def get_config(self):
         return {"seed": self.seed}
 
-    def _sample(self, kind, shape, dtype, device):
-        """Unit-scale "normal"/"uniform"/"truncated" samples, computed in float32 (or
-        float64). A seeded initializer draws on CPU from a fresh generator, so every call
-        returns the same values; unseeded draws use the global RNG, on ``device``."""
+    def _sample(self, kind, shape, dtype, device, a, b):
+        """Draws ``dtype`` samples: "normal" (mean ``a``, std ``b``), "uniform" on
+        ``[a, b)`` or "truncated" (a normal of mean ``a``, std ``b``, cut at 2 std).
+
+        Computes in float32 (or float64) and casts. A seeded initializer draws on CPU from
+        a freshly seeded generator, so every call returns the same values, then moves the
+        result; unseeded draws use the global RNG directly on ``device``.
+        """
         compute = torch.float64 if dtype == torch.float64 else torch.float32
         gen, where = None, device
         if self.seed is not None:
             gen, where = torch.Generator(device="cpu"), "cpu"
             gen.manual_seed(self.seed)
+        out = torch.empty(shape, dtype=compute, device=where)
         if kind == "normal":
-            out = torch.randn(shape, generator=gen, dtype=compute, device=where)
-        else:
-            out = torch.rand(shape, generator=gen, dtype=compute, device=where)
-            if kind == "truncated":  # inverse CDF of the normal on [Phi(-2), Phi(2)]
-                out.mul_(2.0 * (_PHI_HI - _PHI_LO)).add_(2.0 * _PHI_LO - 1.0)
-                out.erfinv_().mul_(math.sqrt(2.0)).clamp_(-2.0, 2.0)
+            out.normal_(a, b, generator=gen)
+        elif kind == "uniform":
+            out.uniform_(a, b, generator=gen)
+        else:  # inverse CDF of the standard normal restricted to [Phi(-2), Phi(2)]
+            out.uniform_(2.0 * _PHI_LO - 1.0, 2.0 * _PHI_HI - 1.0, generator=gen)
+            out.erfinv_().clamp_(-math.sqrt(2.0), math.sqrt(2.0)).mul_(math.sqrt(2.0) * b)
+            if a != 0.0:
+                out.add_(a)
         if gen is not None:
             target = device if device is not None else torch.get_default_device()
             if torch.device(target).type != "cpu":
                 out = out.to(target)
-        return out
+        return out.to(dtype)
 
 
 class Zeros(Initializer):
@@ -265,8 +272,7 @@ class RandomNormal(_RandomInitializer):
 
     def __call__(self, shape, dtype=None, device=None):
         shape, dtype = self._prepare(shape, dtype)
-        out = self._sample(self._kind, shape, dtype, device)
-        return out.mul_(self.stddev).add_(self.mean).to(dtype)
+        return self._sample(self._kind, shape, dtype, device, self.mean, self.stddev)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -314,8 +320,7 @@ class RandomUniform(_RandomInitializer):
 
     def __call__(self, shape, dtype=None, device=None):
         shape, dtype = self._prepare(shape, dtype)
-        out = self._sample("uniform", shape, dtype, device)
-        return out.mul_(self.maxval - self.minval).add_(self.minval).to(dtype)
+        return self._sample("uniform", shape, dtype, device, self.minval, self.maxval)
 
     def get_config(self):
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
@@ -368,13 +373,11 @@ class VarianceScaling(_RandomInitializer):
         variance = self.scale / max(1.0, n[self.mode])
         if self.distribution == "uniform":
             limit = math.sqrt(3.0 * variance)
-            out = self._sample("uniform", shape, dtype, device).mul_(2.0 * limit).sub_(limit)
-        elif self.distribution == "truncated_normal":
-            out = self._sample("truncated", shape, dtype, device)
-            out.mul_(math.sqrt(variance) / _TRUNC_STD)
-        else:
-            out = self._sample("normal", shape, dtype, device).mul_(math.sqrt(variance))
-        return out.to(dtype)
+            return self._sample("uniform", shape, dtype, device, -limit, limit)
+        if self.distribution == "truncated_normal":
+            std = math.sqrt(variance) / _TRUNC_STD
+            return self._sample("truncated", shape, dtype, device, 0.0, std)
+        return self._sample("normal", shape, dtype, device, 0.0, math.sqrt(variance))
 
     def get_config(self):
         return {"scale": self.scale, "mode": self.mode,
@@ -439,8 +442,9 @@ class Orthogonal(_RandomInitializer):
         rows, cols = math.prod(shape[:-1]), shape[-1]
         if rows == 0 or cols == 0:
             return torch.zeros(shape, dtype=dtype, device=device)
+        compute = dtype if dtype in (torch.float32, torch.float64) else torch.float32
         q, r = torch.linalg.qr(self._sample("normal", (max(rows, cols), min(rows, cols)),
-                                            dtype, device))
+                                            compute, device, 0.0, 1.0))
         q = q * torch.where(torch.diagonal(r) < 0, -1.0, 1.0).to(q.dtype)
         q = q.T if rows < cols else q
         return (q * self.gain).reshape(shape).to(dtype)
