@@ -10,12 +10,19 @@ from . import activations, config, constraints, initializers, layers, regularize
 from ._session import clear_session
 from .input_spec import InputSpec, assert_input_compatibility
 from .layer import Layer, StateDictMismatchError, UnbuiltLayerWarning
+from .models import Model, Sequential
+from .symbolic import Input, KerasTensor
+from . import _torch_ops  # noqa: F401  (registers TorchOpLayer for configs)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Input",
     "InputSpec",
+    "KerasTensor",
     "Layer",
+    "Model",
+    "Sequential",
     "StateDictMismatchError",
     "UnbuiltLayerWarning",
     "activations",

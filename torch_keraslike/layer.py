@@ -32,7 +32,7 @@ from torch import nn
 from torch.nn.modules import module as _torch_module
 from torch.nn.modules.lazy import LazyModuleMixin
 
-from . import _module_state
+from . import _module_state, symbolic
 from ._call_context import CALL_CONTEXT, next_epoch
 from ._dtypes import dtype_name, to_torch_dtype
 from ._layer_weights import LayerWeightsMixin, StateDictMismatchError, UnbuiltLayerWarning
@@ -160,7 +160,9 @@ def _wrap_build(build):
             with _module_state.restored_on_error(self):
                 self.__dict__["_tkl_building"] = True
                 try:
-                    build(self, *args, **kwargs)
+                    # Weights are real even when the build is triggered by shape inference.
+                    with symbolic.real_mode():
+                        build(self, *args, **kwargs)
                 finally:
                     self.__dict__.pop("_tkl_building", None)
                 self.built = True
@@ -293,7 +295,10 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
             and (args[0].dtype is self._tkl_dtype or not self._tkl_autocast)
         ):
             args, kwargs = self._convert_inputs(args, kwargs)
-        # 2. Resolve ``training``: explicit argument, else the enclosing layer's call,
+            # 2. Symbolic inputs (``KerasTensor``s) take the functional-API path.
+            if symbolic.has_keras_tensor(args, kwargs):
+                return self._symbolic_call(args, kwargs)
+        # 3. Resolve ``training``: explicit argument, else the enclosing layer's call,
         #    else torch's own ``self.training`` (``train()``/``eval()``).
         context = CALL_CONTEXT
         outer_training = context.training
@@ -306,9 +311,9 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
             context.epoch = next_epoch()  # a new top-level call: older losses go stale
         context.training = training
         try:
-            # 3. Check the inputs against ``self.input_spec`` (a forward pre-hook).
-            # 4. Build once (torch's lazy-module hook calls ``_maybe_build``).
-            # 5. Run ``call``. Without foreign hooks, this is what nn.Module.__call__
+            # 4. Check the inputs against ``self.input_spec`` (a forward pre-hook).
+            # 5. Build once (torch's lazy-module hook calls ``_maybe_build``).
+            # 6. Run ``call``. Without foreign hooks, this is what nn.Module.__call__
             #    would do, minus its dispatch overhead.
             if (
                 len(self._forward_pre_hooks) == 1
@@ -324,7 +329,7 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
                 outputs = nn.Module.__call__(self, *args, **kwargs)
         finally:
             context.training = outer_training
-        # 6. Activity regularization adds the output's penalty to ``losses``.
+        # 7. Activity regularization adds the output's penalty to ``losses``.
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
         return outputs
@@ -337,6 +342,40 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
         )
 
     forward = call
+
+    def _symbolic_call(self, args, kwargs):
+        """Builds the layer from symbolic shapes, infers its outputs, records the call."""
+        first = _first_input(self, args, kwargs)
+        if self._tkl_spec_check is not None:
+            self._tkl_spec_check(first, self.name)
+        self._maybe_build(first)
+        outputs = self.compute_output_spec(*args, **kwargs)
+        symbolic.Node(self, args, kwargs, outputs)
+        return outputs
+
+    def compute_output_spec(self, *args, **kwargs):
+        """Output ``KerasTensor``s for symbolic inputs.
+
+        Uses :meth:`compute_output_shape` when the subclass defines it, otherwise runs
+        ``call`` on fake tensors (no memory, no compute). Builds an unbuilt layer.
+        """
+        if type(self).compute_output_shape is not Layer.compute_output_shape and len(args) == 1 and not kwargs:
+            shapes = self.compute_output_shape(_shapes_of(args[0]))
+            dtype = self._tkl_dtype if self._tkl_autocast else args[0].dtype
+            return symbolic.map_shapes_to_keras(shapes, dtype)
+        self._maybe_build(_first_input(self, args, kwargs))
+        kwargs = dict(kwargs)
+        if self._tkl_call_takes_training and kwargs.get("training") is None:
+            kwargs["training"] = False  # shape inference must not update state
+        return symbolic.infer_output_spec(self, args, kwargs, device=self._tkl_device)
+
+    def compute_output_shape(self, input_shape):
+        """Output shape(s) for an input shape (tuples, ``None`` for unknown sizes).
+
+        Default: symbolic execution of ``call``; builds an unbuilt layer.
+        """
+        spec = self.compute_output_spec(symbolic.map_shapes_to_keras(input_shape, self._tkl_dtype))
+        return symbolic.map_structure(lambda t: t.shape if isinstance(t, symbolic.KerasTensor) else t, spec)
 
     def _convert_inputs(self, args, kwargs):
         convert = self._convert_value
@@ -388,7 +427,7 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
 
     def _add_activity_loss(self, outputs):
         tensor = _first_tensor(outputs)
-        if tensor is not None:
+        if tensor is not None and not symbolic.is_fake(tensor):
             batch = tensor.shape[0] if tensor.dim() else 1
             self.add_loss(self.activity_regularizer(tensor) / batch)
 
@@ -453,7 +492,7 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
                 return
             if self._tkl_device is None:
                 tensor = _first_tensor(inputs)
-                if tensor is not None and tensor.device.type != "meta":
+                if tensor is not None and tensor.device.type != "meta" and not symbolic.is_fake(tensor):
                     self._tkl_device = tensor.device
             self.build(_shapes_of(inputs))
 

@@ -59,3 +59,81 @@ def get_registered_object(name, custom_objects=None):
     if name in _REGISTRY:
         return _REGISTRY[name]
     return _REGISTRY.get(f"keras>{name}")
+
+
+def encode_constant(value):
+    """A call argument (slices, dtypes, tuples, numbers...) as a JSON value."""
+    import torch
+
+    if isinstance(value, slice):
+        return {"__slice__": [encode_constant(value.start), encode_constant(value.stop), encode_constant(value.step)]}
+    if value is Ellipsis:
+        return {"__ellipsis__": True}
+    if isinstance(value, torch.dtype):
+        return {"__dtype__": str(value).replace("torch.", "")}
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode_constant(v) for v in value]}
+    if isinstance(value, list):
+        return [encode_constant(v) for v in value]
+    if isinstance(value, dict):
+        return {k: encode_constant(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(
+        f"Cannot serialize the call argument {value!r} (of type {type(value).__name__}) in a "
+        "config. Fix: pass layer options to the layer constructor, not to its call."
+    )
+
+
+def decode_constant(value):
+    """Inverse of :func:`encode_constant`."""
+    import torch
+
+    if isinstance(value, list):
+        return [decode_constant(v) for v in value]
+    if isinstance(value, dict):
+        if "__slice__" in value:
+            return slice(*(decode_constant(v) for v in value["__slice__"]))
+        if "__ellipsis__" in value:
+            return Ellipsis
+        if "__dtype__" in value:
+            return getattr(torch, value["__dtype__"])
+        if "__tuple__" in value:
+            return tuple(decode_constant(v) for v in value["__tuple__"])
+        return {k: decode_constant(v) for k, v in value.items()}
+    return value
+
+
+def serialize(obj):
+    """``{"class_name": ..., "config": ...}`` of a layer (or any object with
+    ``get_config``), the class named by its registered name."""
+    name = get_registered_name(type(obj))
+    if name.startswith("keras>"):
+        name = name[len("keras>"):]
+    return {"class_name": name, "config": obj.get_config()}
+
+
+def deserialize(config, custom_objects=None):
+    """Creates the object a :func:`serialize` dict describes, looking its class up by
+    registered name only (``custom_objects`` first)."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(
+            f"deserialize() expects a dict with 'class_name' and 'config', received {config!r}."
+        )
+    name = config["class_name"]
+    cls = get_registered_object(name, custom_objects)
+    if cls is None:
+        raise ValueError(
+            f"Unknown class {name!r} in the config: it is not registered. Fix: decorate the class "
+            "with @tkl.saving.register_serializable() before loading, or pass "
+            f"custom_objects={{{name!r}: YourClass}}."
+        )
+    inner = config.get("config", {})
+    from_config = cls.from_config
+    try:
+        import inspect
+
+        takes_custom = "custom_objects" in inspect.signature(from_config).parameters
+    except (TypeError, ValueError):
+        takes_custom = False
+    return from_config(inner, custom_objects) if takes_custom else from_config(inner)

@@ -1,0 +1,122 @@
+"""``Embedding``: turns integer indices into dense vectors of a lookup table."""
+
+import numbers
+
+import torch
+import torch.nn.functional as F
+
+from .. import constraints, initializers, regularizers
+from ..layer import Layer
+from ..saving import register_serializable
+
+__all__ = ["Embedding"]
+
+
+def _serialize(module, obj):
+    return None if obj is None else module.serialize(obj)
+
+
+@register_serializable(package="keras")
+class Embedding(Layer):
+    """Looks up rows of a trainable ``(input_dim, output_dim)`` table.
+
+    ``output[..., :] = embeddings[inputs[...]]``, computed with ``F.embedding``; the
+    table is the weight ``embeddings`` (Keras's name and layout, which is also
+    ``torch.nn.Embedding``'s).
+
+    Inputs are integer indices in ``[0, input_dim)`` and keep their dtype (the layer
+    never casts integer inputs). Floating inputs are cast to ``int64`` like Keras casts
+    them, which truncates fractional parts toward zero (``2.7`` looks up row 2): pass
+    integer tensors (``x.long()``) to avoid the cast. Indices outside the table raise
+    torch's ``IndexError`` on CPU (a device-side assertion on CUDA); they are not
+    checked in Python, which would need a device synchronisation on every call.
+
+    Args:
+        input_dim: size of the vocabulary (largest index + 1), a positive int.
+        output_dim: size of each embedding vector, a positive int.
+        embeddings_initializer: initializer of the table (default ``"uniform"``:
+            ``RandomUniform(-0.05, 0.05)``, as in Keras).
+        embeddings_regularizer: regularizer of the table.
+        embeddings_constraint: constraint applied to the table after optimizer steps.
+        mask_zero: whether index 0 is padding: :meth:`compute_mask` then returns
+            ``inputs != 0`` (and index 0 should not be a real token, so
+            ``input_dim`` is the vocabulary size + 1).
+        **kwargs: base ``Layer`` arguments (``name``, ``dtype``, ``activity_regularizer``...).
+
+    Shapes:
+        Input ``(batch, ...)`` of integer indices; output ``(batch, ..., output_dim)``
+        in the layer's dtype.
+
+    Example:
+        >>> import torch, torch_keraslike as tkl
+        >>> layer = tkl.layers.Embedding(1000, 64)
+        >>> layer(torch.randint(0, 1000, (32, 10))).shape
+        torch.Size([32, 10, 64])
+    """
+
+    def __init__(
+        self,
+        input_dim,
+        output_dim,
+        embeddings_initializer="uniform",
+        embeddings_regularizer=None,
+        embeddings_constraint=None,
+        mask_zero=False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if not all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0
+            for v in (input_dim, output_dim)
+        ):
+            raise ValueError(
+                f'Layer "{self.name}" (Embedding): both `input_dim` and `output_dim` should be '
+                f"positive integers. Received input_dim={input_dim!r} and "
+                f"output_dim={output_dim!r}. Fix: e.g. Embedding(input_dim=vocab_size, "
+                "output_dim=64)."
+            )
+        self.input_dim = int(input_dim)
+        self.output_dim = int(output_dim)
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.mask_zero = bool(mask_zero)
+
+    def build(self, input_shape=None):
+        self.embeddings = self.add_weight(
+            shape=(self.input_dim, self.output_dim),
+            initializer=self.embeddings_initializer,
+            regularizer=self.embeddings_regularizer,
+            constraint=self.embeddings_constraint,
+            name="embeddings",
+        )
+
+    def call(self, inputs):
+        if inputs.is_floating_point() or inputs.dtype == torch.bool:
+            inputs = inputs.long()  # Keras casts non-integer indices; truncates toward 0
+        return F.embedding(inputs, self.embeddings)
+
+    def compute_mask(self, inputs, mask=None):
+        """``inputs != 0`` when ``mask_zero=True``, else ``None``."""
+        if not self.mask_zero:
+            return None
+        return torch.as_tensor(inputs) != 0
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            input_dim=self.input_dim,
+            output_dim=self.output_dim,
+            embeddings_initializer=_serialize(initializers, self.embeddings_initializer),
+            embeddings_regularizer=_serialize(regularizers, self.embeddings_regularizer),
+            activity_regularizer=_serialize(regularizers, self.activity_regularizer),
+            embeddings_constraint=_serialize(constraints, self.embeddings_constraint),
+            mask_zero=self.mask_zero,
+        )
+        return config
+
+    def extra_repr(self):
+        return f"name={self.name!r}, input_dim={self.input_dim}, output_dim={self.output_dim}"

@@ -1,0 +1,384 @@
+"""Merge layers: ``Add``, ``Subtract``, ``Multiply``, ``Average``, ``Maximum``,
+``Minimum`` and ``Concatenate``. Each is called on a list of tensors.
+
+Shape rules (Keras's):
+
+* The element-wise layers take at least 2 inputs (``Subtract`` exactly 2). Their batch
+  sizes must be equal; the other axes broadcast like NumPy, right-aligned: equal sizes,
+  or size 1 against any size. An input of lower rank gets size-1 axes inserted right
+  after its batch axis, so ``(batch, 3)`` merges with ``(batch, 4, 3)`` (torch's own
+  broadcasting would align the batch axis with the 4 instead). Anything else raises
+  Keras's "Inputs have incompatible shapes" ``ValueError`` before any torch kernel runs.
+* ``Concatenate`` takes at least 1 input; all sizes must match except along ``axis``
+  (no broadcasting).
+
+The checks run in ``build`` (Keras's messages) and again on every call (a shape tuple
+comparison, nothing else, when all inputs have the same shape). The layers have no
+``input_spec``: they accept any number of inputs of any rank, as in Keras. Masks are
+not supported.
+"""
+
+import numbers
+
+import torch
+
+from ..layer import Layer
+from ..saving import register_serializable
+
+__all__ = ["Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract"]
+
+
+def _is_shape(value):
+    return isinstance(value, (tuple, list, torch.Size)) and all(
+        d is None or isinstance(d, int) for d in value
+    )
+
+
+def _raise_not_list(layer, received):
+    if isinstance(layer, Concatenate):
+        raise ValueError(
+            f"A `Concatenate` layer should be called on a list of at least 1 input. "
+            f"Received: input_shape={received}. Fix: call it on a list of tensors, e.g. "
+            f'Concatenate()([x1, x2]) (layer "{layer.name}").'
+        )
+    raise ValueError(
+        f"A merge layer should be called on a list of inputs. Received: "
+        f"input_shape={received} (not a list of shapes). Fix: call it on a list of "
+        f'tensors, e.g. {type(layer).__name__}()([x1, x2]) (layer "{layer.name}").'
+    )
+
+
+def _raise_too_few(layer, count, minimum):
+    if isinstance(layer, Concatenate):
+        _raise_not_list(layer, [])
+    raise ValueError(
+        f"A merge layer should be called on a list of at least {minimum} inputs. Got "
+        f"{count} inputs. Fix: pass a list of {minimum} or more tensors "
+        f'(layer "{layer.name}").'
+    )
+
+
+def _as_shapes(layer, input_shape, minimum):
+    """The shapes given to build (one per input), checked to be a list of >= minimum."""
+    if not isinstance(input_shape, (list, tuple)) or (
+        input_shape and (_is_shape(input_shape) or not all(_is_shape(s) for s in input_shape))
+    ):
+        _raise_not_list(layer, input_shape)
+    if len(input_shape) < minimum:
+        _raise_too_few(layer, len(input_shape), minimum)
+    return [tuple(s) for s in input_shape]
+
+
+def _check_call_inputs(layer, inputs, minimum):
+    """The cheap check of every call: a list (or tuple) of at least ``minimum`` tensors."""
+    if type(inputs) not in (list, tuple):
+        shape = getattr(inputs, "shape", None)
+        _raise_not_list(layer, inputs if shape is None else tuple(shape))
+    if len(inputs) < minimum:
+        _raise_too_few(layer, len(inputs), minimum)
+
+
+def _shapes_of(inputs):
+    return [tuple(x.shape) for x in inputs]
+
+
+def _merged_dim(a, b, shape_a, shape_b):
+    """Size of one broadcast axis (``None`` when unknown)."""
+    if a is None:
+        return None if b in (None, 1) else b
+    if b is None:
+        return None if a == 1 else a
+    if a == 1 or a == b:
+        return b
+    if b == 1:
+        return a
+    raise ValueError(
+        f"Inputs have incompatible shapes. Received shapes {shape_a} and {shape_b}. Fix: "
+        "give every non-batch axis the same size (or size 1 to broadcast)."
+    )
+
+
+def _elementwise_output_shape(layer, shapes):
+    """Keras's output shape of an element-wise merge; raises on incompatible shapes."""
+    if any(len(s) == 0 for s in shapes):
+        raise ValueError(
+            f'Layer "{layer.name}" ({type(layer).__name__}) needs inputs with a batch axis, '
+            f"received shapes {shapes}. Fix: add a batch axis, e.g. x[None]."
+        )
+    batch_sizes = {s[0] for s in shapes} - {None}
+    if len(batch_sizes) > 1:
+        raise ValueError(
+            f"Cannot merge tensors with different batch sizes. Received tensors with "
+            f'shapes {shapes} (layer "{layer.name}"). Fix: merge batches of the same size.'
+        )
+    batch = batch_sizes.pop() if batch_sizes else None
+    merged = shapes[0][1:]
+    for shape in shapes[1:]:
+        rest = shape[1:]
+        if len(rest) < len(merged):
+            rest = (1,) * (len(merged) - len(rest)) + rest
+        elif len(merged) < len(rest):
+            merged = (1,) * (len(rest) - len(merged)) + merged
+        merged = tuple(
+            _merged_dim(a, b, (None,) + merged, shape) for a, b in zip(merged, rest)
+        )
+    return (batch,) + merged
+
+
+class _Merge(Layer):
+    """Shared implementation of the element-wise merge layers."""
+
+    _min_inputs = 2
+
+    def build(self, input_shape):
+        shapes = _as_shapes(self, input_shape, self._min_inputs)
+        _elementwise_output_shape(self, shapes)
+
+    def call(self, inputs):
+        if type(inputs) not in (list, tuple) or len(inputs) < self._min_inputs:
+            _check_call_inputs(self, inputs, self._min_inputs)
+        first = inputs[0].shape
+        for x in inputs[1:]:
+            if x.shape != first:
+                inputs = self._aligned(inputs)
+                break
+        return self._merge(inputs)
+
+    def _aligned(self, inputs):
+        """Checks broadcastable shapes, and inserts axes after the batch axis of the
+        inputs of lower rank (Keras's rule)."""
+        _elementwise_output_shape(self, _shapes_of(inputs))
+        rank = max(x.dim() for x in inputs)
+        return [x.reshape((x.shape[0],) + (1,) * (rank - x.dim()) + tuple(x.shape[1:]))
+                if x.dim() < rank else x for x in inputs]
+
+    def _merge(self, inputs):
+        raise NotImplementedError
+
+    def compute_output_shape(self, input_shape):
+        return _elementwise_output_shape(self, _as_shapes(self, input_shape, self._min_inputs))
+
+    def get_config(self):
+        return super().get_config()
+
+
+@register_serializable(package="keras")
+class Add(_Merge):
+    """Element-wise sum of a list of inputs.
+
+    Shapes:
+        A list of at least 2 tensors ``(batch, ...)`` of equal or broadcastable
+        shapes (see the module docstring); output: the broadcast shape.
+
+    Example:
+        >>> import torch, torch_keraslike as tkl
+        >>> tkl.layers.Add()([torch.ones(2, 3), torch.ones(2, 3)])
+        tensor([[2., 2., 2.],
+                [2., 2., 2.]])
+    """
+
+    def _merge(self, inputs):
+        output = inputs[0]
+        for x in inputs[1:]:
+            output = output + x
+        return output
+
+
+@register_serializable(package="keras")
+class Subtract(_Merge):
+    """Difference of exactly two inputs: ``inputs[0] - inputs[1]``.
+
+    Shapes:
+        A list of 2 tensors of equal or broadcastable shapes; output: the broadcast
+        shape.
+
+    Example:
+        >>> import torch, torch_keraslike as tkl
+        >>> tkl.layers.Subtract()([torch.ones(1, 2), torch.full((1, 2), 3.0)])
+        tensor([[-2., -2.]])
+    """
+
+    def build(self, input_shape):
+        shapes = _as_shapes(self, input_shape, 2)
+        self._check_two(shapes)
+        _elementwise_output_shape(self, shapes)
+
+    def call(self, inputs):
+        if type(inputs) in (list, tuple) and len(inputs) > 2:
+            self._check_two(_shapes_of(inputs))
+        return super().call(inputs)
+
+    def _check_two(self, shapes):
+        if len(shapes) != 2:
+            raise ValueError(
+                f"A `Subtract` layer should be called on exactly 2 inputs. Received: "
+                f"input_shape={shapes}. Fix: pass [x1, x2] to compute x1 - x2 "
+                f'(layer "{self.name}").'
+            )
+
+    def _merge(self, inputs):
+        return inputs[0] - inputs[1]
+
+
+@register_serializable(package="keras")
+class Multiply(_Merge):
+    """Element-wise product of a list of inputs.
+
+    Shapes:
+        As :class:`Add`.
+
+    Example:
+        >>> import torch, torch_keraslike as tkl
+        >>> tkl.layers.Multiply()([torch.full((1, 2), 2.0), torch.full((1, 2), 3.0)])
+        tensor([[6., 6.]])
+    """
+
+    def _merge(self, inputs):
+        output = inputs[0]
+        for x in inputs[1:]:
+            output = output * x
+        return output
+
+
+@register_serializable(package="keras")
+class Average(_Merge):
+    """Element-wise mean of a list of inputs.
+
+    Shapes:
+        As :class:`Add`.
+
+    Example:
+        >>> import torch, torch_keraslike as tkl
+        >>> tkl.layers.Average()([torch.zeros(1, 2), torch.full((1, 2), 3.0)])
+        tensor([[1.5000, 1.5000]])
+    """
+
+    def _merge(self, inputs):
+        output = inputs[0]
+        for x in inputs[1:]:
+            output = output + x
+        return output / len(inputs)
+
+
+@register_serializable(package="keras")
+class Maximum(_Merge):
+    """Element-wise maximum of a list of inputs.
+
+    Shapes:
+        As :class:`Add`.
+
+    Example:
+        >>> import torch, torch_keraslike as tkl
+        >>> tkl.layers.Maximum()([torch.tensor([[1.0, 5.0]]), torch.tensor([[3.0, 2.0]])])
+        tensor([[3., 5.]])
+    """
+
+    def _merge(self, inputs):
+        output = inputs[0]
+        for x in inputs[1:]:
+            output = torch.maximum(output, x)
+        return output
+
+
+@register_serializable(package="keras")
+class Minimum(_Merge):
+    """Element-wise minimum of a list of inputs.
+
+    Shapes:
+        As :class:`Add`.
+
+    Example:
+        >>> import torch, torch_keraslike as tkl
+        >>> tkl.layers.Minimum()([torch.tensor([[1.0, 5.0]]), torch.tensor([[3.0, 2.0]])])
+        tensor([[1., 2.]])
+    """
+
+    def _merge(self, inputs):
+        output = inputs[0]
+        for x in inputs[1:]:
+            output = torch.minimum(output, x)
+        return output
+
+
+@register_serializable(package="keras")
+class Concatenate(Layer):
+    """Concatenates a list of inputs along ``axis``.
+
+    Args:
+        axis: the axis to concatenate along (default -1, the last); counts the batch
+            axis as 0, negative values count from the end.
+        **kwargs: base ``Layer`` arguments (``name``, ``dtype``...).
+
+    Shapes:
+        A list of at least 1 tensor of the same rank whose sizes match on every axis
+        except ``axis``; output: the common shape with the sum of the sizes on ``axis``.
+
+    Example:
+        >>> import torch, torch_keraslike as tkl
+        >>> tkl.layers.Concatenate()([torch.ones(2, 3), torch.zeros(2, 4)]).shape
+        torch.Size([2, 7])
+    """
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+            raise ValueError(
+                f'Layer "{self.name}" (Concatenate): axis must be an int, received '
+                f"axis={axis!r}. Fix: e.g. Concatenate(axis=-1)."
+            )
+        self.axis = int(axis)
+
+    def build(self, input_shape):
+        self._check_shapes(_as_shapes(self, input_shape, 1))
+
+    def call(self, inputs):
+        if type(inputs) not in (list, tuple) or not inputs:
+            _check_call_inputs(self, inputs, 1)
+        first = inputs[0].shape
+        rank = len(first)
+        if rank == 0 or not -rank <= self.axis < rank:
+            self._check_shapes(_shapes_of(inputs))
+        axis = self.axis % rank
+        for x in inputs[1:]:
+            shape = x.shape
+            if len(shape) != rank or shape[:axis] != first[:axis] or shape[axis + 1:] != first[axis + 1:]:
+                self._check_shapes(_shapes_of(inputs))
+        return torch.cat(inputs, dim=axis)
+
+    def _check_shapes(self, shapes):
+        """Returns the output shape; raises Keras's errors for mismatched inputs."""
+        rank = len(shapes[0])
+        if any(len(s) != rank for s in shapes) or rank == 0:
+            self._raise_mismatch(shapes)
+        if not -rank <= self.axis < rank:
+            raise ValueError(
+                f'Layer "{self.name}" (Concatenate): axis={self.axis} is out of range for '
+                f"inputs of rank {rank} (shapes {shapes}). Fix: use an axis in "
+                f"[{-rank}, {rank - 1}]."
+            )
+        axis = self.axis % rank
+        output = list(shapes[0])
+        for shape in shapes[1:]:
+            for i, (a, b) in enumerate(zip(output, shape)):
+                if i == axis:
+                    output[i] = None if a is None or b is None else a + b
+                elif a is None:
+                    output[i] = b
+                elif b is not None and a != b:
+                    self._raise_mismatch(shapes)
+        return tuple(output)
+
+    def _raise_mismatch(self, shapes):
+        raise ValueError(
+            "A `Concatenate` layer requires inputs with matching shapes except for the "
+            f"concatenation axis. Received: input_shape={shapes}. Fix: make every axis but "
+            f'axis={self.axis} the same size (layer "{self.name}").'
+        )
+
+    def compute_output_shape(self, input_shape):
+        return self._check_shapes(_as_shapes(self, input_shape, 1))
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config

@@ -1,0 +1,162 @@
+"""``Model``: a functional graph of layer calls, or a subclass with its own ``call``.
+
+Example:
+    >>> import torch, torch_keraslike as tkl
+    >>> inputs = tkl.Input((16,))
+    >>> x = tkl.layers.Dense(32, activation="relu")(inputs)
+    >>> model = tkl.Model(inputs, tkl.layers.Dense(1)(x))
+    >>> model(torch.ones(4, 16)).shape
+    torch.Size([4, 1])
+"""
+
+from torch import nn
+
+from ..input_spec import InputSpec
+from ..layer import Layer
+from ..saving import register_serializable
+from ..symbolic import KerasTensor, flatten
+from .functional import Graph
+from .summary import print_summary
+
+
+@register_serializable(package="keras")
+class Model(Layer):
+    """A model: ``Model(inputs, outputs)`` for a functional graph, or a subclass.
+
+    Functional models run their graph when called on tensors; their layers are
+    registered as ``model.layers`` (a ``ModuleList``), so parameters appear once under
+    ``layers.<index>.<weight>`` keys. Subclassed models define layers in ``__init__``
+    and the computation in ``call``, like any ``Layer``.
+
+    Args:
+        inputs: a ``KerasTensor`` from ``tkl.Input``, or a list/dict of them.
+        outputs: ``KerasTensor``(s) computed from ``inputs``: one, a list or a dict.
+        name: model name (default ``functional``, ``functional_1``...).
+        **kwargs: base ``Layer`` arguments (``trainable``, ``dtype``).
+
+    Example:
+        >>> import torch, torch_keraslike as tkl
+        >>> class Net(tkl.Model):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.hidden = tkl.layers.Dense(8, activation="relu")
+        ...         self.out = tkl.layers.Dense(1)
+        ...     def call(self, x):
+        ...         return self.out(self.hidden(x))
+        >>> Net()(torch.ones(2, 3)).shape
+        torch.Size([2, 1])
+    """
+
+    def __init__(self, *args, **kwargs):
+        inputs = kwargs.pop("inputs", args[0] if args else None)
+        outputs = kwargs.pop("outputs", args[1] if len(args) > 1 else None)
+        if len(args) > 2:
+            raise TypeError(
+                f"Model() takes inputs and outputs positionally, received {len(args)} positional "
+                "arguments. Fix: Model(inputs, outputs, name='model')."
+            )
+        if (inputs is None) != (outputs is None):
+            raise ValueError(
+                "Model(inputs, outputs): pass both inputs and outputs for a functional model, "
+                f"or neither for a subclassed model (received inputs={inputs!r}, outputs={outputs!r})."
+            )
+        if inputs is not None and "name" not in kwargs and type(self) is Model:
+            from .._naming import unique_name
+
+            kwargs["name"] = unique_name("functional")
+        super().__init__(**kwargs)
+        vars(self)["_graph"] = None
+        if inputs is not None:
+            self._init_graph(inputs, outputs)
+
+    def _init_graph(self, inputs, outputs):
+        graph = Graph(inputs, outputs)
+        vars(self)["_graph"] = graph
+        self._modules["layers"] = nn.ModuleList(graph.layers)
+        # The model checks the number and names of its inputs; the shapes are checked by
+        # the first layer that sees each input, with that layer's message.
+        self.input_spec = [InputSpec(name=name) for name in graph.input_names]
+        self._tkl_build_shapes = [list(t.shape) for t in graph.flat_inputs]
+        self.built = True
+
+    # ----------------------------------------------------------------- graph
+    @property
+    def layers(self):
+        """The model's layers: graph order for functional models (``InputLayer``s
+        included, as in Keras), direct sub-layers for subclassed models."""
+        if "layers" in self._modules:
+            return list(self._modules["layers"])
+        return [m for m in self._modules.values() if isinstance(m, Layer)]
+
+    @property
+    def inputs(self):
+        return None if self._graph is None else self._graph.flat_inputs
+
+    @property
+    def outputs(self):
+        return None if self._graph is None else flatten(self._graph.outputs)
+
+    def call(self, inputs):
+        if self._graph is None:
+            raise NotImplementedError(
+                f'Model "{self.name}" has no call(): it was created without inputs/outputs. Fix: '
+                "subclass Model and define call(), or use Model(inputs, outputs)."
+            )
+        return self._graph.run(self._graph.flatten_inputs(inputs))
+
+    forward = call
+
+    def get_layer(self, name=None, index=None):
+        """Returns a layer by ``name`` or by ``index`` in :attr:`layers`."""
+        layers = self.layers
+        if index is not None:
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(
+                    f'Model "{self.name}" has {len(layers)} layers, so index={index} is out of '
+                    "range. Fix: use an index below len(model.layers)."
+                )
+            return layers[index]
+        names = [getattr(layer, "name", None) for layer in layers]
+        if name in names:
+            return layers[names.index(name)]
+        raise ValueError(
+            f'No such layer: {name!r} in model "{self.name}". Existing layers are: {names}.'
+        )
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False):
+        """Prints Keras's table: layer (type), output shape, param #, and totals."""
+        print_summary(self, line_length=line_length, print_fn=print_fn, show_trainable=show_trainable)
+
+    # ----------------------------------------------------------------- config
+    def get_config(self):
+        if self._graph is None:
+            return super().get_config()
+        config = {"name": self.name, "trainable": self.trainable}
+        config.update(self._graph.get_config())
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuilds a functional model from :meth:`get_config`, or calls the subclass's
+        constructor with the config."""
+        if "layers" in config and "input_layers" in config:
+            inputs, outputs = Graph.from_config(config, custom_objects)
+            model = cls(inputs, outputs, name=config.get("name"))
+            model.trainable = config.get("trainable", True)
+            return model
+        return super().from_config(config)
+
+    def get_build_config(self):
+        if self._graph is not None:
+            return None  # built at construction
+        return super().get_build_config()
+
+    def _symbolic_output_shapes(self, layer):
+        """Output shapes of each call of ``layer`` (for the summary)."""
+        if self._graph is None:
+            return []
+        return [
+            [t.shape for t in flatten(outputs) if isinstance(t, KerasTensor)]
+            for outputs in self._graph.node_outputs(layer)
+        ]
