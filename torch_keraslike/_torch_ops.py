@@ -7,6 +7,7 @@ the ``torch`` namespace (``"torch.cat"``), resolved by attribute lookup, never b
 
 import torch
 
+from ._naming import unique_name
 from .layer import Layer
 from .saving import register_serializable
 from .symbolic import KerasTensor, flatten, raise_op_error
@@ -94,5 +95,5 @@ def symbolic_torch_call(func, args, kwargs):
     name = getattr(func, "__name__", repr(func))
     if name in _VALUE_METHODS or _function_path(func) is None:
         raise_op_error(f"torch.{name}" if _function_path(func) is None else _function_path(func), tensor)
-    layer = TorchOpLayer(func, name=f"torch_op_{name.strip('_')}")
+    layer = TorchOpLayer(func, name=unique_name(f"torch_op_{name.strip('_')}"))
     return layer(*args, **kwargs)

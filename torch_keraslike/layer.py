@@ -363,6 +363,9 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
             shapes = self.compute_output_shape(_shapes_of(args[0]))
             dtype = self._tkl_dtype if self._tkl_autocast else args[0].dtype
             return symbolic.map_shapes_to_keras(shapes, dtype)
+        return self._infer_output_spec(args, kwargs)
+
+    def _infer_output_spec(self, args, kwargs):
         self._maybe_build(_first_input(self, args, kwargs))
         kwargs = dict(kwargs)
         if self._tkl_call_takes_training and kwargs.get("training") is None:
@@ -374,7 +377,7 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
 
         Default: symbolic execution of ``call``; builds an unbuilt layer.
         """
-        spec = self.compute_output_spec(symbolic.map_shapes_to_keras(input_shape, self._tkl_dtype))
+        spec = self._infer_output_spec((symbolic.map_shapes_to_keras(input_shape, self._tkl_dtype),), {})
         return symbolic.map_structure(lambda t: t.shape if isinstance(t, symbolic.KerasTensor) else t, spec)
 
     def _convert_inputs(self, args, kwargs):

@@ -111,6 +111,14 @@ class Graph:
                 seen.add(id(layer))
                 layers.append(layer)
         self.layers = layers
+        names = [layer.name for layer in layers]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(
+                    f'The name "{name}" is used {names.count(name)} times in the model. All layer '
+                    "names should be unique. Fix: give each layer its own name= (or leave names "
+                    "to the automatic counter)."
+                )
 
     def run(self, flat_inputs):
         """Computes the outputs from the flat list of input values."""
