@@ -8,6 +8,7 @@
 
 from . import activations, config, constraints, initializers, layers, regularizers, saving
 from ._session import clear_session
+from .graph import executing_eagerly, function
 from .input_spec import InputSpec, assert_input_compatibility
 from .layer import Layer, StateDictMismatchError, UnbuiltLayerWarning
 from .models import Model, Sequential
@@ -29,6 +30,8 @@ __all__ = [
     "assert_input_compatibility",
     "clear_session",
     "config",
+    "executing_eagerly",
+    "function",
     "constraints",
     "initializers",
     "layers",

@@ -335,6 +335,10 @@ class LayerWeightsMixin:
         Losses from an older top-level call are dropped, as in Keras.
         """
         state = vars(self)
+        if torch.compiler.is_compiling():
+            # Compiled calls keep the latest loss per layer (no epoch counter in graphs).
+            state["_losses"] = [torch.as_tensor(loss)]
+            return
         epoch = CALL_CONTEXT.epoch
         if state["_losses_epoch"] != epoch:
             state["_losses"] = []

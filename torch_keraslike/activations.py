@@ -61,6 +61,10 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
         >>> relu(torch.tensor([-10.0, 5.0, 10.0]), negative_slope=0.5, max_value=6.0).tolist()
         [-5.0, 5.0, 6.0]
     """
+    if max_value is None and negative_slope == 0.0 and threshold == 0.0 and type(x) is torch.Tensor and (
+        x.is_floating_point()
+    ):
+        return F.relu(x)  # the layer hot path: plain ReLU, no argument checks to do
     _number(negative_slope, "negative_slope", "relu", non_negative=True)
     _number(max_value, "max_value", "relu", allow_none=True, non_negative=True)
     _number(threshold, "threshold", "relu")

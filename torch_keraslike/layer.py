@@ -70,12 +70,10 @@ Wrong: layer(x, True)
 Right: layer(x, training=True)"""
 
 # torch's own module-call machinery only needs its slow path when some hook is set.
-_GLOBAL_HOOK_DICTS = (
-    _torch_module._global_forward_pre_hooks,
-    _torch_module._global_forward_hooks,
-    _torch_module._global_backward_hooks,
-    _torch_module._global_backward_pre_hooks,
-)
+_global_forward_pre_hooks = _torch_module._global_forward_pre_hooks
+_global_forward_hooks = _torch_module._global_forward_hooks
+_global_backward_hooks = _torch_module._global_backward_hooks
+_global_backward_pre_hooks = _torch_module._global_backward_pre_hooks
 
 # One lock for every build: builds are rare, and a single reentrant lock cannot
 # deadlock when a build builds its sub-layers.
@@ -300,6 +298,10 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
                 return self._symbolic_call(args, kwargs)
         # 3. Resolve ``training``: explicit argument, else the enclosing layer's call,
         #    else torch's own ``self.training`` (``train()``/``eval()``).
+        if self._compiled_call_impl is not None and "_initialize_hook" in self.__dict__:
+            # After torch's ``module.compile()`` the whole call is traced; build eagerly
+            # first, so weights are created outside the compiled region.
+            self._infer_parameters(self, args, kwargs)
         context = CALL_CONTEXT
         outer_training = context.training
         training = kwargs.pop("training", None) if "training" in kwargs else None
@@ -307,8 +309,10 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
             training = self.training if outer_training is None else outer_training
         if self._tkl_call_takes_training:
             kwargs["training"] = training
-        if outer_training is None:
-            context.epoch = next_epoch()  # a new top-level call: older losses go stale
+        if outer_training is None and not torch.compiler.is_compiling():
+            # A new top-level call: older losses go stale. (Not while tracing: a counter
+            # read in compiled code would be guarded and force a recompile per call.)
+            context.epoch = next_epoch()
         context.training = training
         try:
             # 4. Check the inputs against ``self.input_spec`` (a forward pre-hook).
@@ -316,14 +320,16 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
             # 6. Run ``call``. Without foreign hooks, this is what nn.Module.__call__
             #    would do, minus its dispatch overhead.
             if (
-                len(self._forward_pre_hooks) == 1
+                self._compiled_call_impl is None  # torch's ``module.compile()``
+                and len(self._forward_pre_hooks) == 1
                 and not (self._forward_hooks or self._backward_hooks or self._backward_pre_hooks)
-                and not any(_GLOBAL_HOOK_DICTS)
+                and not (_global_forward_pre_hooks or _global_forward_hooks
+                         or _global_backward_hooks or _global_backward_pre_hooks)
                 and not torch._C._get_tracing_state()
             ):
                 check = self._tkl_spec_check
                 if check is not None:
-                    check(_first_input(self, args, kwargs), self.name)
+                    check(args[0] if args else _first_input(self, args, kwargs), self.name)
                 outputs = self.forward(*args, **kwargs)
             else:
                 outputs = nn.Module.__call__(self, *args, **kwargs)
@@ -455,6 +461,18 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
         else:
             check = None
         vars(self).update(_input_spec=spec, _tkl_spec_check=check)
+
+    def compile(self, *args, **kwargs):
+        """torch's ``nn.Module.compile``: compiles this module's call in place.
+
+        As with ``tkl.function``, an exception raised by the layer while tracing (such
+        as an ``InputSpec`` error under ``fullgraph=True``) surfaces as itself.
+        """
+        from .graph import call_with_eager_errors
+
+        nn.Module.compile(self, *args, **kwargs)
+        compiled, eager = self._compiled_call_impl, self._call_impl
+        self._compiled_call_impl = lambda *a, **k: call_with_eager_errors(compiled, eager, a, k)
 
     def __getstate__(self):
         # The cached spec checker is a closure (not picklable); it is rebuilt on load.

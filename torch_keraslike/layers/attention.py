@@ -362,6 +362,8 @@ class MultiHeadAttention(Layer):
         query = args[0] if args else kwargs.get("query")
         value = args[1] if len(args) > 1 else kwargs.get("value")
         key = args[2] if len(args) > 2 else kwargs.get("key")
+        if value is None and type(self).call is not MultiHeadAttention.call:
+            value = query  # a subclass with its own call signature: build as self-attention
         if value is None:
             raise TypeError(
                 f'Layer "{self.name}" (MultiHeadAttention) needs a `value` tensor. Fix: call '
@@ -507,4 +509,7 @@ class MultiHeadAttention(Layer):
         return config
 
     def extra_repr(self):
-        return f"name={self.name!r}, num_heads={self.num_heads}, key_dim={self.key_dim}, value_dim={self.value_dim}"
+        return (
+            f"name={self.name!r}, num_heads={self.num_heads}, key_dim={self.key_dim}, "
+            f"value_dim={self.value_dim}"
+        )

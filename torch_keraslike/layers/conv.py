@@ -294,24 +294,11 @@ class _Conv(_BaseConv):
     """
 
     def __init__(
-        self,
-        filters,
-        kernel_size,
-        strides=1,
-        padding="valid",
-        data_format=None,
-        dilation_rate=1,
-        groups=1,
-        activation=None,
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        bias_initializer="zeros",
-        kernel_regularizer=None,
-        bias_regularizer=None,
-        activity_regularizer=None,
-        kernel_constraint=None,
-        bias_constraint=None,
-        **kwargs,
+        self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+        dilation_rate=1, groups=1, activation=None, use_bias=True,
+        kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+        bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+        bias_constraint=None, **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.filters = self._positive(filters, "filters", f"{type(self).__name__}(32, 3)")
@@ -466,24 +453,11 @@ class Conv2DTranspose(_BaseConv):
     _keras_weight_layouts = {"kernel": (2, 3, 1, 0)}
 
     def __init__(
-        self,
-        filters,
-        kernel_size,
-        strides=1,
-        padding="valid",
-        output_padding=None,
-        data_format=None,
-        dilation_rate=1,
-        activation=None,
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        bias_initializer="zeros",
-        kernel_regularizer=None,
-        bias_regularizer=None,
-        activity_regularizer=None,
-        kernel_constraint=None,
-        bias_constraint=None,
-        **kwargs,
+        self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
+        data_format=None, dilation_rate=1, activation=None, use_bias=True,
+        kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
+        bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+        bias_constraint=None, **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.filters = self._positive(filters, "filters", "Conv2DTranspose(32, 3)")
@@ -552,10 +526,6 @@ class Conv2DTranspose(_BaseConv):
         return config
 
 
-def _check_depth_multiplier(layer, depth_multiplier):
-    return layer._positive(depth_multiplier, "depth_multiplier", "depth_multiplier=1")
-
-
 @register_serializable(package="keras")
 class DepthwiseConv2D(_BaseConv):
     """Depthwise 2-D convolution: each input channel is convolved with its own
@@ -587,26 +557,14 @@ class DepthwiseConv2D(_BaseConv):
     _keras_weight_layouts = {"kernel": (2, 3, 0, 1)}
 
     def __init__(
-        self,
-        kernel_size,
-        strides=1,
-        padding="valid",
-        depth_multiplier=1,
-        data_format=None,
-        dilation_rate=1,
-        activation=None,
-        use_bias=True,
-        depthwise_initializer="glorot_uniform",
-        bias_initializer="zeros",
-        depthwise_regularizer=None,
-        bias_regularizer=None,
-        activity_regularizer=None,
-        depthwise_constraint=None,
-        bias_constraint=None,
-        **kwargs,
+        self, kernel_size, strides=1, padding="valid", depth_multiplier=1, data_format=None,
+        dilation_rate=1, activation=None, use_bias=True,
+        depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+        depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+        depthwise_constraint=None, bias_constraint=None, **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.depth_multiplier = _check_depth_multiplier(self, depth_multiplier)
+        self.depth_multiplier = self._positive(depth_multiplier, "depth_multiplier", "depth_multiplier=1")
         self._setup(kernel_size, strides, padding, data_format, dilation_rate, activation,
                     use_bias, bias_initializer, bias_regularizer, bias_constraint)
         self.depthwise_initializer = initializers.get(depthwise_initializer)
@@ -683,31 +641,16 @@ class SeparableConv2D(_BaseConv):
     _keras_weight_layouts = {"depthwise_kernel": (2, 3, 0, 1), "pointwise_kernel": (2, 3, 1, 0)}
 
     def __init__(
-        self,
-        filters,
-        kernel_size,
-        strides=1,
-        padding="valid",
-        data_format=None,
-        dilation_rate=1,
-        depth_multiplier=1,
-        activation=None,
-        use_bias=True,
-        depthwise_initializer="glorot_uniform",
-        pointwise_initializer="glorot_uniform",
-        bias_initializer="zeros",
-        depthwise_regularizer=None,
-        pointwise_regularizer=None,
-        bias_regularizer=None,
-        activity_regularizer=None,
-        depthwise_constraint=None,
-        pointwise_constraint=None,
-        bias_constraint=None,
-        **kwargs,
+        self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+        dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
+        depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+        bias_initializer="zeros", depthwise_regularizer=None, pointwise_regularizer=None,
+        bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
+        pointwise_constraint=None, bias_constraint=None, **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.filters = self._positive(filters, "filters", "SeparableConv2D(32, 3)")
-        self.depth_multiplier = _check_depth_multiplier(self, depth_multiplier)
+        self.depth_multiplier = self._positive(depth_multiplier, "depth_multiplier", "depth_multiplier=1")
         self._setup(kernel_size, strides, padding, data_format, dilation_rate, activation,
                     use_bias, bias_initializer, bias_regularizer, bias_constraint)
         self.depthwise_initializer = initializers.get(depthwise_initializer)

@@ -103,10 +103,11 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs):
-        if inputs.dim() == 2 and self.bias is not None:
-            outputs = torch.addmm(self.bias, inputs, self.kernel)
+        kernel, bias = self.kernel, self.bias
+        if bias is not None and inputs.dim() == 2:
+            outputs = torch.addmm(bias, inputs, kernel)
         else:
-            outputs = F.linear(inputs, self.kernel.t(), self.bias)
+            outputs = F.linear(inputs, kernel.t(), bias)
         if self._activation_fn is not None:
             outputs = self._activation_fn(outputs)
         return outputs

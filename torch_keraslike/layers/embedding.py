@@ -11,6 +11,8 @@ from ..saving import register_serializable
 
 __all__ = ["Embedding"]
 
+_INDEX_DTYPES = (torch.int64, torch.int32)  # what F.embedding takes
+
 
 def _serialize(module, obj):
     return None if obj is None else module.serialize(obj)
@@ -24,10 +26,11 @@ class Embedding(Layer):
     table is the weight ``embeddings`` (Keras's name and layout, which is also
     ``torch.nn.Embedding``'s).
 
-    Inputs are integer indices in ``[0, input_dim)`` and keep their dtype (the layer
-    never casts integer inputs). Floating inputs are cast to ``int64`` like Keras casts
-    them, which truncates fractional parts toward zero (``2.7`` looks up row 2): pass
-    integer tensors (``x.long()``) to avoid the cast. Indices outside the table raise
+    Inputs are integer indices in ``[0, input_dim)``; ``int64`` and ``int32`` inputs
+    are used as they are (the layer never casts them to its float dtype). Other dtypes
+    are cast to ``int64`` as Keras casts them: small integer types (``uint8``...)
+    exactly, floating inputs by truncating fractional parts toward zero (``2.7`` looks
+    up row 2); pass integer tensors (``x.long()``) to avoid the cast. Indices outside the table raise
     torch's ``IndexError`` on CPU (a device-side assertion on CUDA); they are not
     checked in Python, which would need a device synchronisation on every call.
 
@@ -92,8 +95,8 @@ class Embedding(Layer):
         )
 
     def call(self, inputs):
-        if inputs.is_floating_point() or inputs.dtype == torch.bool:
-            inputs = inputs.long()  # Keras casts non-integer indices; truncates toward 0
+        if inputs.dtype not in _INDEX_DTYPES:
+            inputs = inputs.long()  # as Keras casts them; floats truncate toward 0
         return F.embedding(inputs, self.embeddings)
 
     def compute_mask(self, inputs, mask=None):

@@ -82,20 +82,15 @@ def _shapes_of(inputs):
     return [tuple(x.shape) for x in inputs]
 
 
-def _merged_dim(a, b, shape_a, shape_b):
-    """Size of one broadcast axis (``None`` when unknown)."""
+def _merged_dim(a, b):
+    """Size of one broadcast axis (``None`` when unknown); -1 when incompatible."""
     if a is None:
         return None if b in (None, 1) else b
     if b is None:
         return None if a == 1 else a
     if a == 1 or a == b:
         return b
-    if b == 1:
-        return a
-    raise ValueError(
-        f"Inputs have incompatible shapes. Received shapes {shape_a} and {shape_b}. Fix: "
-        "give every non-batch axis the same size (or size 1 to broadcast)."
-    )
+    return a if b == 1 else -1
 
 
 def _elementwise_output_shape(layer, shapes):
@@ -115,13 +110,18 @@ def _elementwise_output_shape(layer, shapes):
     merged = shapes[0][1:]
     for shape in shapes[1:]:
         rest = shape[1:]
-        if len(rest) < len(merged):
-            rest = (1,) * (len(merged) - len(rest)) + rest
-        elif len(merged) < len(rest):
-            merged = (1,) * (len(rest) - len(merged)) + merged
-        merged = tuple(
-            _merged_dim(a, b, (None,) + merged, shape) for a, b in zip(merged, rest)
+        width = max(len(merged), len(rest))
+        dims = tuple(
+            _merged_dim(a, b)
+            for a, b in zip((1,) * (width - len(merged)) + merged, (1,) * (width - len(rest)) + rest)
         )
+        if -1 in dims:
+            raise ValueError(
+                f"Inputs have incompatible shapes. Received shapes {(batch,) + merged} and "
+                f"{shape}. Fix: give every non-batch axis the same size (or size 1 to "
+                f'broadcast); an input of lower rank is aligned to the right (layer "{layer.name}").'
+            )
+        merged = dims
     return (batch,) + merged
 
 

@@ -87,6 +87,7 @@ class _Pooling(Layer):
 
     _rank = 2
     _mode = "max"
+    _kernel = staticmethod(F.max_pool2d)  # torch's fused kernel, channels_first
 
     def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -96,10 +97,6 @@ class _Pooling(Layer):
         self.padding = _check_padding(self, padding)
         self.data_format = _config.standardize_data_format(data_format)
         self.input_spec = InputSpec(ndim=rank + 2)
-        if rank == 1:
-            self._kernel = F.max_pool1d if self._mode == "max" else F.avg_pool1d
-        else:
-            self._kernel = F.max_pool2d if self._mode == "max" else F.avg_pool2d
 
     def call(self, inputs):
         channels_last = self.data_format == "channels_last"
@@ -150,6 +147,10 @@ class _Pooling(Layer):
             spatial = input_shape[1:-1]
         else:
             spatial = input_shape[2:]
+        if self.padding == "valid" and any(
+            size is not None and size < k for size, k in zip(spatial, self.pool_size)
+        ):
+            self._raise_too_small(input_shape)
         out = tuple(
             _output_size(size, k, s, self.padding)
             for size, k, s in zip(spatial, self.pool_size, self.strides)
@@ -203,6 +204,7 @@ class MaxPooling1D(_Pooling):
 
     _rank = 1
     _mode = "max"
+    _kernel = staticmethod(F.max_pool1d)
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
@@ -234,6 +236,7 @@ class AveragePooling1D(_Pooling):
 
     _rank = 1
     _mode = "avg"
+    _kernel = staticmethod(F.avg_pool1d)
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
@@ -267,6 +270,7 @@ class MaxPooling2D(_Pooling):
 
     _rank = 2
     _mode = "max"
+    _kernel = staticmethod(F.max_pool2d)
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
@@ -298,6 +302,7 @@ class AveragePooling2D(_Pooling):
 
     _rank = 2
     _mode = "avg"
+    _kernel = staticmethod(F.avg_pool2d)
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)

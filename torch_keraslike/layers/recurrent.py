@@ -121,8 +121,9 @@ class _RNN(Layer):
         if stateful:
             raise NotImplementedError(
                 f"{where}: stateful=True is not supported (the layer keeps no state between "
-                "calls). Fix: pass the final states of one call as initial_state= of the "
-                "next: out, *states = layer(x, return_state=True ...)."
+                "calls). Fix: create the layer with return_state=True and pass the final "
+                "states of one call as initial_state= of the next: "
+                "out, *states = layer(x1); out, *states = layer(x2, initial_state=states)."
             )
         if use_cudnn not in ("auto", True, False):
             raise ValueError(
@@ -250,10 +251,13 @@ class _RNN(Layer):
             initial_state = [initial_state]
         names = ", ".join(self._state_names)
         if not isinstance(initial_state, (list, tuple)) or len(initial_state) != n:
+            received = type(initial_state).__name__
+            if isinstance(initial_state, (list, tuple)):
+                received += f" of length {len(initial_state)}"
             raise ValueError(
                 f'Layer "{self.name}" ({type(self).__name__}) expects initial_state to be a '
                 f"list of {n} tensor(s) [{names}] of shape (batch, {self.units}), received "
-                f"{type(initial_state).__name__} of length {len(initial_state) if isinstance(initial_state, (list, tuple)) else '-'}."
+                f"{received}."
             )
         for state in initial_state:
             if not isinstance(state, torch.Tensor) or tuple(state.shape) != (batch, self.units):
@@ -289,7 +293,9 @@ class _RNN(Layer):
         per_gate = bool(training and self.recurrent_dropout)
         recurrent_masks = None
         if per_gate:
-            recurrent_masks = self._dropout_mask((gates, batch, self.units), self.recurrent_dropout, sequences)
+            recurrent_masks = self._dropout_mask(
+                (gates, batch, self.units), self.recurrent_dropout, sequences
+            )
         if training and self.dropout:
             count = gates if per_gate else 1
             masks = self._dropout_mask((count, batch, 1, input_dim), self.dropout, sequences)
@@ -385,7 +391,6 @@ _COMMON_DOC = """
         use_cudnn: ``"auto"`` (fused kernel when the configuration allows it), ``True``
             (require it) or ``False`` (always the Python loop).
         zero_output_for_mask: accepted for Keras compatibility (masks are unsupported).
-        **kwargs: base ``Layer`` arguments (``name``, ``dtype``, ``input_shape``...).
 """
 
 
@@ -396,6 +401,7 @@ _LSTM_DOC = """Long Short-Term Memory layer (Hochreiter & Schmidhuber, 1997), as
         i, f, o = sigmoid(x W + h U + b) (gate slices);  c~ = tanh(...)
         c' = f * c + i * c~;  h' = o * tanh(c')
     """ + _COMMON_DOC + """        unit_forget_bias: initialise the forget-gate bias to ones.
+        **kwargs: base ``Layer`` arguments (``name``, ``dtype``, ``input_shape``...).
 
     Call arguments:
         sequences: ``(batch, timesteps, features)``.
@@ -508,8 +514,9 @@ _GRU_DOC = """Gated Recurrent Unit (Cho et al., 2014), as in Keras.
         reset_after=True:  h~ = tanh(x W_h + b_h + r * (h U_h + c_h))
         reset_after=False: h~ = tanh(x W_h + b_h + (r * h) U_h)
         h' = z * h + (1 - z) * h~
-    """ + _COMMON_DOC + """        reset_after: apply the reset gate after the recurrent matrix product (Keras's
-            default and the fused kernel's formula) or before it (Python loop).
+    """ + _COMMON_DOC + """        reset_after: apply the reset gate after the recurrent matrix product
+            (Keras's default and the fused kernel's formula) or before it (Python loop).
+        **kwargs: base ``Layer`` arguments (``name``, ``dtype``, ``input_shape``...).
 
     Call arguments:
         sequences: ``(batch, timesteps, features)``.

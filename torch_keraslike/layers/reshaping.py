@@ -3,6 +3,8 @@
 
 import math
 import numbers
+import struct
+from fractions import Fraction
 
 import torch.nn.functional as F
 
@@ -215,11 +217,23 @@ def _pair(value, minimum):
 _INTERPOLATIONS = ("nearest", "bilinear")
 
 
+def _torch_nearest_is_exact(factor):
+    """Whether torch's nearest upsampling by ``factor`` repeats pixels exactly.
+
+    torch maps output index ``i`` to ``floor(i * float32(1 / factor))``: that is
+    ``i // factor`` when the float32 reciprocal is not below ``1 / factor`` (true for
+    2, 3, 4, 5, 8, 10...), but not for e.g. 25 or 41, whose reciprocals round down.
+    """
+    reciprocal = struct.unpack("f", struct.pack("f", 1.0 / factor))[0]
+    return Fraction(reciprocal) >= Fraction(1, factor)
+
+
 @register_serializable(package="keras")
 class UpSampling2D(Layer):
     """Upsamples images by integer factors along height and width.
 
-    ``"nearest"`` repeats every pixel ``size`` times (exactly, with index arithmetic);
+    ``"nearest"`` repeats every pixel ``size`` times (torch's fused kernel, or a
+    broadcast copy for the few factors where its float index arithmetic is inexact);
     ``"bilinear"`` interpolates with half-pixel centers (Keras's ``image.resize``,
     ``F.interpolate(mode="bilinear", align_corners=False)``).
 
@@ -256,12 +270,13 @@ class UpSampling2D(Layer):
                 '"nearest" or "bilinear" (other Keras modes are not supported).'
             )
         self.interpolation = normalized
+        self._fused_nearest = all(_torch_nearest_is_exact(f) for f in self.size)
         self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs):
         rows, cols = self.size
         channels_last = self.data_format == "channels_last"
-        if self.interpolation == "nearest":
+        if self.interpolation == "nearest" and not self._fused_nearest:
             # Broadcast each pixel over a (rows, cols) block: one copy, exact indices.
             if channels_last:
                 n, h, w, c = inputs.shape
@@ -270,10 +285,13 @@ class UpSampling2D(Layer):
             n, c, h, w = inputs.shape
             blocks = inputs[:, :, :, None, :, None].expand(n, c, h, rows, w, cols)
             return blocks.reshape(n, c, h * rows, w * cols)
-        x = inputs.permute(0, 3, 1, 2) if channels_last else inputs
-        outputs = F.interpolate(
-            x, scale_factor=(float(rows), float(cols)), mode="bilinear", align_corners=False
-        )
+        x = inputs.permute(0, 3, 1, 2) if channels_last else inputs  # a view
+        if self.interpolation == "nearest":
+            outputs = F.interpolate(x, scale_factor=(float(rows), float(cols)), mode="nearest")
+        else:
+            outputs = F.interpolate(
+                x, scale_factor=(float(rows), float(cols)), mode="bilinear", align_corners=False
+            )
         return outputs.permute(0, 2, 3, 1) if channels_last else outputs
 
     def compute_output_shape(self, input_shape):

@@ -1,0 +1,77 @@
+"""Embedding."""
+
+import numpy as np
+import pytest
+import torch
+
+import torch_keraslike as tkl
+from layer_testing import run_layer_test
+from torch_keraslike.layers.embedding import Embedding
+
+
+@pytest.mark.parametrize("input_shape", [(3, 4), (2, 3, 4), (5,)])
+def test_embedding_common_and_numpy_reference(input_shape):
+    layer, out = run_layer_test(
+        Embedding, {"input_dim": 6, "output_dim": 3}, input_shape, input_shape + (3,),
+        expected_num_trainable_weights=1, input_dtype=torch.int64, expected_output_dtype=torch.float32,
+        run_compiled=len(input_shape) == 2,
+    )
+    indices = np.random.default_rng(0).integers(0, 6, input_shape)
+    (table,) = layer.get_weights()
+    assert table.shape == (6, 3)
+    np.testing.assert_array_equal(layer(indices).detach().numpy(), table[indices])
+
+
+def test_integer_dtypes_are_kept_and_float_indices_are_cast():
+    layer = Embedding(5, 2)
+    layer.build(None)
+    table = layer.embeddings.detach()
+    for dtype in (torch.int32, torch.int64, torch.uint8):
+        indices = torch.tensor([[1, 4]], dtype=dtype)
+        assert indices.dtype == dtype
+        assert torch.equal(layer(indices), table[torch.tensor([[1, 4]])])
+    # Floats (also NumPy floats) are cast to int64 like Keras does: 2.7 -> row 2.
+    assert torch.equal(layer(torch.tensor([[1.0, 2.7]])), table[torch.tensor([[1, 2]])])
+    assert torch.equal(layer(np.array([3.0])), table[torch.tensor([3])])
+
+
+def test_default_initializer_is_keras_uniform():
+    layer = Embedding(1000, 8)
+    layer.build(None)
+    assert layer.embeddings.shape == (1000, 8)
+    assert layer.embeddings.abs().max() <= 0.05 and layer.embeddings.std() > 0.02
+    config = layer.get_config()
+    assert config["embeddings_initializer"]["class_name"] == "RandomUniform"
+    assert config["embeddings_initializer"]["config"]["minval"] == -0.05
+    assert config["mask_zero"] is False
+
+
+def test_mask_zero():
+    layer = Embedding(4, 2, mask_zero=True)
+    indices = torch.tensor([[1, 2, 0, 0]])
+    assert layer.compute_mask(indices).tolist() == [[True, True, False, False]]
+    assert Embedding(4, 2).compute_mask(indices) is None
+    assert Embedding.from_config(layer.get_config()).mask_zero is True
+
+
+def test_regularizer_constraint_and_set_weights():
+    layer = Embedding(3, 2, embeddings_regularizer=tkl.regularizers.L2(0.5), embeddings_constraint="non_neg")
+    layer(torch.tensor([0, 1]))
+    table = np.arange(6, dtype=np.float32).reshape(3, 2)
+    layer.set_weights([table])
+    np.testing.assert_allclose(float(sum(layer.losses).detach()), 0.5 * (table ** 2).sum())
+    np.testing.assert_array_equal(layer(torch.tensor([2, 0])).detach().numpy(), table[[2, 0]])
+    clone = Embedding.from_config(layer.get_config())
+    assert isinstance(clone.embeddings_constraint, tkl.constraints.NonNeg)
+    assert clone.embeddings_regularizer.get_config()["l2"] == 0.5
+
+
+@pytest.mark.parametrize("input_dim, output_dim", [(0, 2), (3, -1), (2.5, 3), (3, None), (True, 2)])
+def test_bad_dimensions(input_dim, output_dim):
+    with pytest.raises(ValueError, match="both `input_dim` and `output_dim` should be positive integers"):
+        Embedding(input_dim, output_dim)
+
+
+def test_out_of_range_index_raises():
+    with pytest.raises(IndexError):
+        Embedding(3, 2)(torch.tensor([3]))
