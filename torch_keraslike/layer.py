@@ -609,8 +609,9 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
         Subclasses with richer arguments override it and call ``super().get_config()``.
         """
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
-        if type(self).get_config is not Layer.get_config:
-            return config
+        owner = next(c for c in type(self).__mro__ if "get_config" in vars(c))
+        if not getattr(vars(owner)["get_config"], "_tkl_auto", False):
+            return config  # the class lists its own arguments
         extra = {k: v for k, v in (self._tkl_init_config or {}).items() if k not in config}
         extra.pop("input_shape", None)
         if not _json_plain(extra):
@@ -622,6 +623,8 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
             )
         config.update(extra)
         return config
+
+    get_config._tkl_auto = True  # subclasses that do not override it get the auto config
 
     @classmethod
     def from_config(cls, config):

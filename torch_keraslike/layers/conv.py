@@ -468,9 +468,8 @@ class Conv2DTranspose(_BaseConv):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
-        crops = [_transpose_pads(k, s, d, self.padding, None if self.output_padding is None else op)
-                 for k, s, d, op in zip(self.kernel_size, self.strides, self.dilation_rate,
-                                        self.output_padding or (None,) * 2)]
+        crops = [_transpose_pads(k, s, d, self.padding, op) for k, s, d, op in zip(
+            self.kernel_size, self.strides, self.dilation_rate, self.output_padding or (None,) * 2)]
         # torch's conv_transpose crops ``p`` on both sides, then adds ``op`` back at
         # the end (``op < max(stride, dilation)``): exact when the crops fit that form.
         if all(0 <= before - after < max(s, d) and before >= 0 for (before, after), s, d in

@@ -30,9 +30,10 @@ class Embedding(Layer):
     are used as they are (the layer never casts them to its float dtype). Other dtypes
     are cast to ``int64`` as Keras casts them: small integer types (``uint8``...)
     exactly, floating inputs by truncating fractional parts toward zero (``2.7`` looks
-    up row 2); pass integer tensors (``x.long()``) to avoid the cast. Indices outside the table raise
-    torch's ``IndexError`` on CPU (a device-side assertion on CUDA); they are not
-    checked in Python, which would need a device synchronisation on every call.
+    up row 2); pass integer tensors (``x.long()``) to avoid the cast. Indices outside
+    the table raise torch's ``IndexError`` on CPU (a device-side assertion on CUDA);
+    they are not checked in Python, which would need a device synchronisation on
+    every call.
 
     Args:
         input_dim: size of the vocabulary (largest index + 1), a positive int.

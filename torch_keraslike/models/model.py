@@ -136,6 +136,8 @@ class Model(Layer):
         config.update(self._graph.get_config())
         return config
 
+    get_config._tkl_auto = True  # subclassed models get their constructor arguments
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """Rebuilds a functional model from :meth:`get_config`, or calls the subclass's
