@@ -367,7 +367,10 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
         """
         if type(self).compute_output_shape is not Layer.compute_output_shape and len(args) == 1 and not kwargs:
             shapes = self.compute_output_shape(_shapes_of(args[0]))
-            dtype = self._tkl_dtype if self._tkl_autocast else args[0].dtype
+            # Floating inputs are cast to the layer's dtype, and weights make the output
+            # take theirs (Embedding); otherwise (Reshape of ints) the input's dtype stays.
+            computes = args[0].dtype.is_floating_point or bool(self._parameters)
+            dtype = self._tkl_dtype if self._tkl_autocast and computes else args[0].dtype
             return symbolic.map_shapes_to_keras(shapes, dtype)
         return self._infer_output_spec(args, kwargs)
 

@@ -1,17 +1,76 @@
-"""Built-in layers, named as in ``keras.layers``."""
+"""Built-in layers, named as in ``keras.layers`` (channels_last by default)."""
 
 from ..input_spec import InputSpec
 from ..layer import Layer
+from .attention import MultiHeadAttention
+from .conv import Conv1D, Conv2D, Conv2DTranspose, Conv3D, DepthwiseConv2D, SeparableConv2D
 from .core import Activation, Dense, Dropout, Identity, Lambda
-from .reshaping import Flatten
+from .einsum_dense import EinsumDense
+from .embedding import Embedding
+from .merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
+from .normalization import BatchNormalization, GroupNormalization, LayerNormalization
+from .pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
+from .recurrent import GRU, LSTM
+from .reshaping import Flatten, Permute, Reshape, UpSampling2D, ZeroPadding2D
 
 __all__ = [
     "Activation",
+    "Add",
+    "Average",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "BatchNormalization",
+    "Concatenate",
+    "Conv1D",
+    "Conv2D",
+    "Conv2DTranspose",
+    "Conv3D",
     "Dense",
+    "DepthwiseConv2D",
     "Dropout",
+    "EinsumDense",
+    "Embedding",
     "Flatten",
+    "GRU",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GroupNormalization",
     "Identity",
+    "InputLayer",
     "InputSpec",
+    "LSTM",
     "Lambda",
     "Layer",
+    "LayerNormalization",
+    "Maximum",
+    "Minimum",
+    "MultiHeadAttention",
+    "Multiply",
+    "Permute",
+    "Reshape",
+    "SeparableConv2D",
+    "Subtract",
+    "UpSampling2D",
+    "ZeroPadding2D",
 ]
+
+
+def __getattr__(name):
+    # InputLayer lives with the models (it is the graph's entry); imported on demand
+    # to keep the layers package free of a models import cycle.
+    if name == "InputLayer":
+        from ..models.input_layer import InputLayer
+
+        return InputLayer
+    raise AttributeError(f"module 'torch_keraslike.layers' has no attribute {name!r}")

@@ -1,0 +1,270 @@
+"""Multi-process data-parallel training of a torch_keraslike model with torch's DDP.
+
+A ``tkl`` model is an ordinary ``torch.nn.Module``, so multi-process training is plain
+``torch.distributed``: one process per device, ``DistributedDataParallel`` around the
+model, a ``DistributedSampler`` giving each process its own shard of the data, and any
+torch optimizer. Nothing here is specific to torch_keraslike except one rule:
+
+    **Build the model before wrapping it.** DDP registers the parameters that exist when
+    it is constructed. An unbuilt torch_keraslike layer has no parameters yet (it creates
+    them in ``build()`` on its first call, like torch's lazy modules), so DDP would see
+    none, or only some of them, and never synchronise the rest.
+
+Run it (CPU, gloo backend)::
+
+    torchrun --nproc_per_node=2 examples/ddp_train.py --epochs 3
+
+or on GPUs (nccl backend, rank ``i`` uses ``cuda:LOCAL_RANK``)::
+
+    torchrun --nproc_per_node=2 examples/ddp_train.py --device cuda
+
+Run without ``torchrun`` it trains in a single process (world size 1).
+
+Example:
+    >>> import ddp_train                      # from inside examples/
+    >>> model = ddp_train.build_model()       # built: it starts with tkl.Input
+    >>> model.built, sum(p.numel() for p in model.parameters()) > 0
+    (True, True)
+"""
+
+import argparse
+import datetime
+import os
+import socket
+import sys
+
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+
+import torch_keraslike as tkl
+
+FEATURES = 16
+SAMPLES = 512
+# A process that waits longer than this on its peers fails instead of hanging.
+COLLECTIVE_TIMEOUT = datetime.timedelta(seconds=60)
+
+
+def parse_args(argv=None):
+    """Parses and checks the command line, before any process group or model exists.
+
+    Args:
+        argv: list of arguments (default ``sys.argv[1:]``).
+
+    Returns:
+        ``argparse.Namespace`` with ``epochs``, ``device``, ``seed``, ``batch_size``, ``lr``.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--epochs", type=int, default=3, help="passes over the data (>= 1)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="cpu (gloo backend) or cuda (nccl backend, cuda:LOCAL_RANK)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the data and of the model")
+    parser.add_argument("--batch-size", type=int, default=32, help="batch size per process (>= 1)")
+    parser.add_argument("--lr", type=float, default=1e-2, help="Adam learning rate (> 0)")
+    args = parser.parse_args(argv)
+    if args.epochs < 1:
+        parser.error(f"--epochs must be at least 1, received {args.epochs}. Fix: e.g. --epochs 3.")
+    if args.batch_size < 1:
+        parser.error(f"--batch-size must be at least 1, received {args.batch_size}. Fix: e.g. --batch-size 32.")
+    if not args.lr > 0:
+        parser.error(f"--lr must be positive, received {args.lr}. Fix: e.g. --lr 0.01.")
+    if args.device == "cuda":
+        local_rank = int(os.environ.get("LOCAL_RANK", 0))
+        if not torch.cuda.is_available():
+            parser.error("--device cuda was given, but CUDA is not available in this process. "
+                         "Fix: use --device cpu, or run on a machine with a CUDA build of torch and a GPU.")
+        if local_rank >= torch.cuda.device_count():
+            parser.error(f"--device cuda: this process has LOCAL_RANK={local_rank}, but only "
+                         f"{torch.cuda.device_count()} GPU(s) are visible. Fix: start at most "
+                         f"{torch.cuda.device_count()} processes per node (--nproc_per_node).")
+    return args
+
+
+def build_model():
+    """A small regression MLP, **built** at construction by its leading ``tkl.Input``.
+
+    Returns:
+        A built ``tkl.Sequential`` mapping ``(batch, 16)`` to ``(batch, 1)``.
+    """
+    batch_norm = getattr(tkl.layers, "BatchNormalization", None)
+    model = tkl.Sequential(
+        [
+            # The Input fixes the input shape, so every layer is built (its weights are
+            # created) right here. Without it, build explicitly before wrapping in DDP:
+            #     model.build((None, FEATURES))   or one dry call:   model(torch.zeros(1, FEATURES))
+            tkl.Input((FEATURES,)),
+            tkl.layers.Dense(32, activation="relu"),
+            # synchronized=True: batch statistics are all-reduced over the processes
+            # (SyncBatchNorm), so the moving statistics stay identical on every replica.
+            *([batch_norm(synchronized=True)] if batch_norm is not None else []),
+            tkl.layers.Dropout(0.1),
+            tkl.layers.Dense(1),
+        ],
+        name="regressor",
+    )
+    assert model.built, "the model must be built before it is wrapped in DDP"
+    return model
+
+
+def make_dataset(seed, samples=SAMPLES, features=FEATURES):
+    """Synthetic linear regression ``y = x @ w + noise``, the same on every process.
+
+    Args:
+        seed: seed of the data (must be equal on all processes: the sampler shards it).
+        samples: number of examples.
+        features: number of input features.
+
+    Returns:
+        A ``TensorDataset`` of ``(x, y)`` with shapes ``(samples, features)``, ``(samples, 1)``.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(samples, features, generator=generator)
+    w = torch.randn(features, 1, generator=generator)
+    y = x @ w + 0.1 * torch.randn(samples, 1, generator=generator)
+    return TensorDataset(x, y)
+
+
+def wrap(model, device):
+    """Wraps a **built** model in ``DistributedDataParallel`` on ``device``.
+
+    DDP broadcasts rank 0's parameters *and buffers* to every other process when it is
+    constructed, so the replicas start from identical weights even though each process
+    initialised its own model with a different seed. We rely on that broadcast and do
+    not copy weights by hand.
+
+    Args:
+        model: a built ``tkl`` model.
+        device: this process's ``torch.device``.
+
+    Returns:
+        The ``DistributedDataParallel`` module (the model itself is ``.module``).
+    """
+    model.to(device)
+    device_ids = [device.index] if device.type == "cuda" else None
+    return DistributedDataParallel(model, device_ids=device_ids)
+
+
+def train(ddp_model, dataset, *, epochs, batch_size, lr, seed, log=print):
+    """Trains with a ``DistributedSampler`` and Adam; logs the global mean loss on rank 0.
+
+    Args:
+        ddp_model: the ``DistributedDataParallel`` model.
+        dataset: a ``TensorDataset`` of ``(x, y)``, identical on every process.
+        epochs: passes over the data.
+        batch_size: batch size per process.
+        lr: Adam learning rate.
+        seed: seed of the sampler's shuffling (equal on all processes).
+        log: where rank 0 writes one line per epoch.
+
+    Returns:
+        The list of per-epoch mean losses over all processes (the same on every rank).
+    """
+    device = next(ddp_model.parameters()).device
+    # Each process gets a disjoint shard; with the same seed all agree on the shuffle.
+    sampler = DistributedSampler(dataset, shuffle=True, seed=seed)
+    loader = DataLoader(dataset, batch_size=batch_size, sampler=sampler)
+    # Any torch optimizer: the parameters exist because the model was built.
+    optimizer = torch.optim.Adam(ddp_model.parameters(), lr=lr)
+    loss_fn = torch.nn.MSELoss()
+    history = []
+    ddp_model.train()
+    for epoch in range(epochs):
+        sampler.set_epoch(epoch)  # a new shuffle every epoch
+        totals = torch.zeros(2, dtype=torch.float64, device=device)  # loss sum, count
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(ddp_model(x), y)
+            loss.backward()  # DDP averages the gradients over all processes here
+            optimizer.step()
+            totals[0] += loss.detach().double() * len(x)
+            totals[1] += len(x)
+        dist.all_reduce(totals)  # mean loss over all processes, not only this shard
+        history.append((totals[0] / totals[1]).item())
+        if dist.get_rank() == 0:
+            log(f"epoch {epoch + 1}/{epochs}: loss {history[-1]:.4f}")
+    return history
+
+
+def replicas_identical(module):
+    """Whether every process holds bit-identical weights (parameters and buffers).
+
+    Gathers each process's weights with ``all_gather`` and compares them with rank 0's.
+    Collective: every process must call it. Returns the same answer on every process.
+
+    Args:
+        module: the model (``ddp_model.module``).
+
+    Returns:
+        ``True`` if all replicas are identical.
+    """
+    tensors = [t.detach() for t in module.state_dict().values() if isinstance(t, torch.Tensor)]
+    local = torch.cat([t.reshape(-1).to(torch.float64) for t in tensors])
+    gathered = [torch.empty_like(local) for _ in range(dist.get_world_size())]
+    dist.all_gather(gathered, local)
+    return all(torch.equal(gathered[0], other) for other in gathered[1:])
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def init_process_group(device_kind):
+    """Joins the process group described by torchrun's environment variables.
+
+    Without ``torchrun`` (no ``RANK`` set) it starts a single-process group on loopback.
+
+    Args:
+        device_kind: ``"cpu"`` (gloo backend) or ``"cuda"`` (nccl backend).
+
+    Returns:
+        This process's ``torch.device`` (``cuda:LOCAL_RANK`` for CUDA).
+    """
+    if "RANK" not in os.environ:
+        os.environ.update(RANK="0", WORLD_SIZE="1", LOCAL_RANK="0", MASTER_ADDR="127.0.0.1",
+                          MASTER_PORT=str(_free_port()))
+    if device_kind == "cuda":
+        device = torch.device("cuda", int(os.environ["LOCAL_RANK"]))
+        torch.cuda.set_device(device)
+        dist.init_process_group("nccl", timeout=COLLECTIVE_TIMEOUT, device_id=device)
+    else:
+        device = torch.device("cpu")
+        dist.init_process_group("gloo", timeout=COLLECTIVE_TIMEOUT)
+    return device
+
+
+def main(argv=None):
+    """Trains on every process and checks that the replicas end identical.
+
+    Args:
+        argv: command-line arguments (default ``sys.argv[1:]``).
+
+    Returns:
+        ``{"losses": [...], "identical": bool}``, the same on every process.
+    """
+    args = parse_args(argv)  # bad arguments fail here, before anything starts
+    device = init_process_group(args.device)
+    try:
+        rank = dist.get_rank()
+        # A different seed per process on purpose: dropout masks must differ between
+        # processes. The models are therefore initialised differently too; that is fine,
+        # DDP replaces every replica's weights with rank 0's when it wraps the model.
+        torch.manual_seed(args.seed + rank)
+        model = build_model()  # built BEFORE wrapping: DDP must see the parameters
+        ddp_model = wrap(model, device)
+        losses = train(ddp_model, make_dataset(args.seed), epochs=args.epochs,
+                       batch_size=args.batch_size, lr=args.lr, seed=args.seed)
+        identical = replicas_identical(ddp_model.module)
+        if rank == 0:
+            print(f"replicas identical: {identical}", flush=True)
+        return {"losses": losses, "identical": identical}
+    finally:
+        dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    result = main()
+    sys.exit(0 if result["identical"] else 1)
