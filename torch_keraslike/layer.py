@@ -369,8 +369,9 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
             shapes = self.compute_output_shape(_shapes_of(args[0]))
             # Floating inputs are cast to the layer's dtype, and weights make the output
             # take theirs (Embedding); otherwise (Reshape of ints) the input's dtype stays.
-            computes = args[0].dtype.is_floating_point or bool(self._parameters)
-            dtype = self._tkl_dtype if self._tkl_autocast and computes else args[0].dtype
+            input_dtype = next(t.dtype for t in symbolic.flatten(args[0]) if hasattr(t, "dtype"))
+            computes = input_dtype.is_floating_point or bool(self._parameters)
+            dtype = self._tkl_dtype if self._tkl_autocast and computes else input_dtype
             return symbolic.map_shapes_to_keras(shapes, dtype)
         return self._infer_output_spec(args, kwargs)
 
