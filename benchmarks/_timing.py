@@ -13,6 +13,7 @@ def parse_args(description):
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--rounds", type=int, default=15, help="alternating rounds")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--skip-compiled", action="store_true", help="run_all: skip inductor rows")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.device.startswith("cuda") and not torch.cuda.is_available():

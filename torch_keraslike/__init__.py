@@ -6,7 +6,7 @@
     torch.Size([2, 4])
 """
 
-from . import activations, config, constraints, initializers, layers, regularizers, saving
+from . import activations, config, constraints, initializers, regularizers, saving
 from ._session import clear_session
 from .graph import executing_eagerly, function
 from .input_spec import InputSpec, assert_input_compatibility
@@ -38,3 +38,13 @@ __all__ = [
     "regularizers",
     "saving",
 ]
+
+
+def __getattr__(name):
+    # The built-in layer library is imported on first use (tkl.layers...), keeping
+    # ``import torch_keraslike`` cheap on top of ``import torch``.
+    if name == "layers":
+        import importlib
+
+        return importlib.import_module(".layers", __name__)
+    raise AttributeError(f"module 'torch_keraslike' has no attribute {name!r}")

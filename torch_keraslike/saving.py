@@ -56,9 +56,13 @@ def get_registered_object(name, custom_objects=None):
     """
     if custom_objects and name in custom_objects:
         return custom_objects[name]
-    if name in _REGISTRY:
-        return _REGISTRY[name]
-    return _REGISTRY.get(f"keras>{name}")
+    key = name if ">" in name else f"keras>{name}"
+    if key not in _REGISTRY and key.startswith("keras>"):
+        # Built-in layers register when the layer library is imported (lazily).
+        import importlib
+
+        importlib.import_module("torch_keraslike.layers")
+    return _REGISTRY.get(name, _REGISTRY.get(key))
 
 
 def encode_constant(value):

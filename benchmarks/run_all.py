@@ -1,0 +1,74 @@
+"""Runs every benchmark and prints one table of ratios to plain PyTorch.
+
+Each scenario times torch_keraslike and plain torch in the same process, in
+alternating rounds (see ``_timing.py``). With ``keras`` installed (the ``bench``
+extra; KERAS_BACKEND=torch), Keras 3 is measured too, as an extra column.
+
+Run: python benchmarks/run_all.py [--device cuda] [--rounds 15] [--skip-compiled]
+"""
+
+import os
+import platform
+import sys
+
+import torch
+
+from _timing import parse_args
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+SCENARIOS = [
+    # (title, module, baseline key, our key, target)
+    ("Dense (8, 64) call, eager", "bench_dense", "torch.nn.Linear", "tkl.layers.Dense", 1.2),
+    ("Conv2D NHWC vs Conv2d NCHW", "bench_conv", "torch.nn.Conv2d (NCHW)", "tkl Conv2D (NHWC)", 1.1),
+    ("Functional 10-layer MLP call", "bench_functional", "torch.nn.Sequential", "tkl.Model (functional)", 1.3),
+    ("CNN training step", "bench_cnn_step", "plain torch CNN", "tkl CNN (NHWC)", 1.1),
+    ("Compiled MLP (inductor)", "bench_compiled", "torch.compile(nn.Sequential)", "torch.compile(tkl.Model)", 1.05),
+    ("fit() epoch, small CNN", "bench_fit", "hand-written torch loop", "tkl Model.fit", 1.1),
+]
+
+
+def keras_column(module_name, device, rounds):
+    try:
+        import importlib
+
+        keras_bench = importlib.import_module("bench_keras")
+    except ImportError:
+        return None
+    return keras_bench.ratio(module_name, device, rounds)
+
+
+def main():
+    args = parse_args(__doc__)
+    skip_compiled = args.skip_compiled
+    import importlib
+
+    rows = []
+    for title, module_name, baseline, ours, target in SCENARIOS:
+        if skip_compiled and module_name == "bench_compiled":
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            print(f"skipping {title}: {error}")
+            continue
+        results = module.run(args.device, args.rounds)
+        ratio = results[ours] / results[baseline]
+        keras = keras_column(module_name, args.device, args.rounds)
+        rows.append((title, results[baseline] * 1e6, results[ours] * 1e6, ratio, target, keras))
+        print(f"done: {title}: {ratio:.2f}x", flush=True)
+    import bench_import
+
+    extra, _ = bench_import.run()
+    device = torch.cuda.get_device_name() if args.device.startswith("cuda") else platform.processor() or "CPU"
+    print(f"\nMachine: {device}, torch {torch.__version__}, {torch.get_num_threads()} thread(s), device={args.device}")
+    print("| scenario | torch (us) | torch_keraslike (us) | ratio | target | Keras 3 ratio |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for title, base, ours, ratio, target, keras in rows:
+        keras_text = "-" if keras is None else f"{keras:.2f}x"
+        print(f"| {title} | {base:.1f} | {ours:.1f} | {ratio:.2f}x | <= {target}x | {keras_text} |")
+    print(f"| import time on top of torch | | {extra * 1e6:.0f} | {extra:.3f} s | <= 0.15 s | |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,393 @@
+"""Input adapters: what ``fit``/``evaluate``/``predict`` accept, checked and batched.
+
+Two sources are accepted, as in Keras:
+
+- arrays: NumPy arrays or ``torch.Tensor``s (or anything ``np.asarray`` takes), for
+  multi-input/multi-output models a list, tuple or dict of them. All leaves of ``x``
+  and ``y`` must have the same number of samples (first dimension). They are
+  converted to tensors once; float64 NumPy arrays become the default float dtype
+  (``float32``), like Keras's ``floatx``. Batches are views (``shuffle=False``) or
+  one gather per leaf (``shuffle=True``, a fresh permutation each epoch).
+- a ``torch.utils.data.DataLoader`` yielding ``(x, y)`` pairs (``(x,)`` or ``x`` for
+  ``predict``). It batches and shuffles itself.
+
+Every check runs when the adapter is created, before any training step.
+
+Example:
+    >>> import numpy as np
+    >>> from torch_keraslike.training.data import make_adapter
+    >>> data = make_adapter(np.zeros((10, 3)), np.zeros((10, 1)), batch_size=4,
+    ...                     shuffle=False, where="fit")
+    >>> [tuple(x.shape) for x, y in data.epoch_batches()]
+    [(4, 3), (4, 3), (2, 3)]
+"""
+
+import itertools
+import math
+import numbers
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+__all__ = [
+    "ArrayAdapter",
+    "DataLoaderAdapter",
+    "flatten",
+    "make_adapter",
+    "map_structure",
+    "num_samples",
+    "to_device",
+    "unpack_batch",
+]
+
+
+# ------------------------------------------------------------------ structures
+def flatten(structure):
+    """Leaves of a nested list/tuple/dict, in order (dicts in insertion order)."""
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in flatten(item)]
+    if isinstance(structure, dict):
+        return [leaf for item in structure.values() for leaf in flatten(item)]
+    return [structure]
+
+
+def map_structure(fn, structure):
+    """Applies ``fn`` to every leaf, keeping the list/tuple/dict structure."""
+    if isinstance(structure, torch.Tensor):
+        return fn(structure)
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(map_structure(fn, item) for item in structure)
+    if isinstance(structure, dict):
+        return {key: map_structure(fn, item) for key, item in structure.items()}
+    return fn(structure)
+
+
+def to_device(structure, device):
+    """Moves every tensor of ``structure`` to ``device`` (``None``: left where it is)."""
+    if device is None:
+        return structure
+    if isinstance(structure, torch.Tensor):
+        return structure.to(device, non_blocking=True)
+    return map_structure(
+        lambda t: t.to(device, non_blocking=True) if isinstance(t, torch.Tensor) else t, structure
+    )
+
+
+def _leaf_paths(structure, path):
+    if isinstance(structure, (list, tuple)):
+        return [p for i, item in enumerate(structure) for p in _leaf_paths(item, f"{path}[{i}]")]
+    if isinstance(structure, dict):
+        return [p for key, item in structure.items() for p in _leaf_paths(item, f"{path}[{key!r}]")]
+    return [(path, structure)]
+
+
+def num_samples(structure):
+    """Size of the first dimension of the first leaf (the batch size of a batch)."""
+    for leaf in flatten(structure):
+        if isinstance(leaf, torch.Tensor) and leaf.dim():
+            return leaf.shape[0]
+    return 0
+
+
+# ------------------------------------------------------------------ conversion
+def _is_number_list(value):
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) > 0
+        and all(isinstance(v, (numbers.Number, np.number)) for v in value)
+    )
+
+
+def _to_tensor(value, path, where):
+    if isinstance(value, torch.Tensor):
+        return value.detach()
+    if isinstance(value, (str, bytes)) or value is None or not (
+        isinstance(value, np.ndarray) or hasattr(value, "__array__") or _is_number_list(value)
+    ):
+        raise TypeError(
+            f"{where}: {path} must be a NumPy array or a torch.Tensor (for several inputs or "
+            f"outputs: a list, tuple or dict of them), received {type(value).__name__}: "
+            f"{_short(value)}. Fix: pass np.asarray(...) or torch.tensor(...) with one row per "
+            "sample, or a torch.utils.data.DataLoader."
+        )
+    array = np.asarray(value)
+    if array.dtype.kind not in "biufc":
+        raise TypeError(
+            f"{where}: {path} is an array of dtype {array.dtype}, which has no tensor "
+            "equivalent. Fix: convert it to numbers first (e.g. array.astype('float32'))."
+        )
+    if not array.flags.writeable:
+        array = array.copy()  # torch.from_numpy warns on read-only arrays
+    tensor = torch.from_numpy(np.ascontiguousarray(array))
+    if tensor.dtype == torch.float64 and torch.get_default_dtype() != torch.float64:
+        tensor = tensor.to(torch.get_default_dtype())
+    return tensor
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _convert(structure, path, where):
+    if isinstance(structure, (list, tuple)) and not _is_number_list(structure):
+        if not structure:
+            raise ValueError(f"{where}: {path} is an empty {type(structure).__name__}. Fix: pass arrays.")
+        return type(structure)(_convert(v, f"{path}[{i}]", where) for i, v in enumerate(structure))
+    if isinstance(structure, dict):
+        if not structure:
+            raise ValueError(f"{where}: {path} is an empty dict. Fix: pass {{input_name: array}}.")
+        return {k: _convert(v, f"{path}[{k!r}]", where) for k, v in structure.items()}
+    return _to_tensor(structure, path, where)
+
+
+def _sample_count(structure, name, where):
+    counts = []
+    for path, leaf in _leaf_paths(structure, name):
+        if leaf.dim() == 0:
+            raise ValueError(
+                f"{where}: {path} is a scalar (shape ()), but every input needs a first "
+                "dimension of samples. Fix: pass one row per sample, e.g. shape (num_samples, ...)."
+            )
+        counts.append((path, leaf.shape[0]))
+    sizes = {count for _, count in counts}
+    if len(sizes) > 1:
+        listed = ", ".join(f"{path} has {count}" for path, count in counts)
+        raise ValueError(
+            f"{where}: all arrays of {name} must have the same number of samples (first "
+            f"dimension), but {listed}. Fix: pass arrays with one row per sample."
+        )
+    return counts[0][1]
+
+
+def _check_batch_size(batch_size, where):
+    if batch_size is None:
+        return 32
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+        raise ValueError(
+            f"{where}: batch_size must be a positive int, received batch_size={batch_size!r}. "
+            "Fix: e.g. batch_size=32."
+        )
+    return int(batch_size)
+
+
+# -------------------------------------------------------------------- adapters
+class _Adapter:
+    """Common part: one pass (``epoch_batches``) and ``steps_per_epoch`` streaming."""
+
+    num_batches = None
+    _stream = None
+
+    def epoch_batches(self):
+        raise NotImplementedError
+
+    def batches(self, steps=None):
+        """The batches of one epoch: one pass, or ``steps`` batches of an endless
+        stream that restarts the data (a new shuffle) whenever it is used up."""
+        if steps is None:
+            return self.epoch_batches()
+        if self._stream is None:
+            self._stream = self._endless()
+        return itertools.islice(self._stream, steps)
+
+    def _endless(self):
+        while True:
+            empty = True
+            for batch in self.epoch_batches():
+                empty = False
+                yield batch
+            if empty:
+                return
+
+
+class ArrayAdapter(_Adapter):
+    """Batches arrays/tensors (or list/tuple/dict structures of them).
+
+    Args:
+        x: inputs. y: targets or None.
+        batch_size: samples per batch (default 32).
+        shuffle: reshuffle the samples every epoch.
+        where: the calling method's name, for error messages.
+    """
+
+    def __init__(self, x, y=None, batch_size=None, shuffle=False, where="fit"):
+        if shuffle not in (True, False):
+            raise ValueError(
+                f"{where}: shuffle must be True or False, received shuffle={shuffle!r}."
+            )
+        self.batch_size = _check_batch_size(batch_size, where)
+        self.shuffle = bool(shuffle)
+        self.where = where
+        self.x = _convert(x, "x", where)
+        self.y = None if y is None else _convert(y, "y", where)
+        self.num_samples = _sample_count(self.x, "x", where)
+        if self.y is not None:
+            y_count = _sample_count(self.y, "y", where)
+            if y_count != self.num_samples:
+                raise ValueError(
+                    f"{where}: x and y have different numbers of samples: x has "
+                    f"{self.num_samples} samples, y has {y_count}. Fix: pass x and y with "
+                    "one row per sample (the same first dimension)."
+                )
+        if self.num_samples == 0:
+            raise ValueError(f"{where}: x has 0 samples. Fix: pass at least one sample.")
+        self.num_batches = math.ceil(self.num_samples / self.batch_size)
+
+    def split(self, fraction):
+        """Keras's ``validation_split``: the last ``fraction`` of the samples (taken
+        before any shuffling) becomes a second, unshuffled adapter."""
+        split_at = int(math.floor(self.num_samples * (1.0 - fraction)))
+        if split_at == 0 or split_at == self.num_samples:
+            raise ValueError(
+                f"{self.where}: validation_split={fraction} leaves "
+                f"{'no training' if split_at == 0 else 'no validation'} samples out of "
+                f"{self.num_samples}. Fix: use a fraction that leaves at least one sample on "
+                "each side, or pass validation_data."
+            )
+
+        def part(structure, index):
+            return map_structure(lambda t: t[index], structure)
+
+        def halves(index):
+            return part(self.x, index), None if self.y is None else part(self.y, index)
+
+        train = _from_tensors(self, *halves(slice(0, split_at)), self.shuffle)
+        val = _from_tensors(self, *halves(slice(split_at, None)), False)
+        return train, val
+
+    def peek(self):
+        """The first batch (no shuffling, nothing consumed)."""
+        end = min(self.batch_size, self.num_samples)
+        return self._take(slice(0, end))
+
+    def _take(self, index):
+        x, y = self.x, self.y
+        if isinstance(index, slice):
+            bx = x[index] if isinstance(x, torch.Tensor) else map_structure(lambda t: t[index], x)
+            if y is None:
+                return bx, None
+            return bx, (y[index] if isinstance(y, torch.Tensor) else map_structure(lambda t: t[index], y))
+        bx = map_structure(lambda t: t.index_select(0, index.to(t.device)), x)
+        by = None if y is None else map_structure(lambda t: t.index_select(0, index.to(t.device)), y)
+        return bx, by
+
+    def epoch_batches(self):
+        n, size = self.num_samples, self.batch_size
+        if self.shuffle:
+            device = flatten(self.x)[0].device
+            order = torch.randperm(n, device=device)
+            for start in range(0, n, size):
+                yield self._take(order[start:start + size])
+        else:
+            for start in range(0, n, size):
+                yield self._take(slice(start, start + size))
+
+
+def _from_tensors(template, x, y, shuffle):
+    adapter = object.__new__(ArrayAdapter)
+    vars(adapter).update(
+        batch_size=template.batch_size, shuffle=shuffle, where=template.where, x=x, y=y,
+        num_samples=_sample_count(x, "x", template.where),
+    )
+    adapter.num_batches = math.ceil(adapter.num_samples / adapter.batch_size)
+    return adapter
+
+
+def unpack_batch(batch, where, predicting=False):
+    """``(x, y)`` from one batch of a DataLoader: ``(x, y)``, ``(x,)`` or ``x``."""
+    if isinstance(batch, (list, tuple)):
+        if len(batch) == 2:
+            return batch[0], batch[1]
+        if len(batch) == 1:
+            return batch[0], None
+        if not predicting:
+            raise ValueError(
+                f"{where}: each DataLoader batch must be an (x, y) pair, but a batch is a "
+                f"{type(batch).__name__} of {len(batch)} elements. Fix: make the dataset return "
+                "(x, y) (for several inputs: ((x1, x2), y) or ({'a': x1, 'b': x2}, y))."
+            )
+    return batch, None
+
+
+class DataLoaderAdapter(_Adapter):
+    """Iterates a ``torch.utils.data.DataLoader`` whose batches are ``(x, y)`` pairs.
+
+    The first batch can be looked at (:meth:`peek`) before training; it is then the
+    first batch of the first epoch, so the loader is not iterated twice.
+    """
+
+    def __init__(self, loader, where="fit", predicting=False):
+        self.loader = loader
+        self.where = where
+        self.predicting = predicting
+        try:
+            self.num_batches = len(loader)
+        except TypeError:  # an IterableDataset without __len__
+            self.num_batches = None
+        self._peeked = None
+
+    def peek(self):
+        if self._peeked is None:
+            iterator = iter(self.loader)
+            try:
+                first = next(iterator)
+            except StopIteration:
+                raise ValueError(
+                    f"{self.where}: the DataLoader yielded no batches. Fix: check that its "
+                    "dataset is not empty (and drop_last=False for small datasets)."
+                ) from None
+            self._peeked = (iterator, unpack_batch(first, self.where, self.predicting))
+        return self._peeked[1]
+
+    def epoch_batches(self):
+        where, predicting = self.where, self.predicting
+        if self._peeked is not None:
+            iterator, first = self._peeked
+            self._peeked = None
+            yield first
+        else:
+            iterator = iter(self.loader)
+        for batch in iterator:
+            yield unpack_batch(batch, where, predicting)
+
+
+def make_adapter(x, y=None, batch_size=None, shuffle=False, where="fit", predicting=False):
+    """The adapter for ``x``/``y`` (arrays, tensors, structures, or a DataLoader).
+
+    Args:
+        x: inputs, or a ``DataLoader`` yielding ``(x, y)``.
+        y: targets (must be None with a DataLoader).
+        batch_size: samples per batch for arrays (default 32); must be None with a
+            DataLoader, which batches itself.
+        shuffle: shuffle array samples every epoch (a DataLoader shuffles itself).
+        where: calling method, named in errors.
+        predicting: batches of a DataLoader may be bare inputs.
+
+    Returns:
+        An :class:`ArrayAdapter` or :class:`DataLoaderAdapter`.
+    """
+    if x is None:
+        raise ValueError(
+            f"{where}: x is None. Fix: pass the inputs as arrays/tensors, or a "
+            "torch.utils.data.DataLoader yielding (x, y) batches."
+        )
+    if isinstance(x, DataLoader):
+        if y is not None:
+            raise ValueError(
+                f"{where}: x is a DataLoader, so y must not be given (received y of type "
+                f"{type(y).__name__}). Fix: let the DataLoader yield (x, y) batches and call "
+                f"{where}(loader)."
+            )
+        if batch_size is not None:
+            raise ValueError(
+                f"{where}: batch_size={batch_size!r} was given with a DataLoader, which batches "
+                "the data itself. Fix: set batch_size on the DataLoader and leave it out here."
+            )
+        return DataLoaderAdapter(x, where=where, predicting=predicting)
+    if isinstance(x, torch.utils.data.Dataset) and not isinstance(x, torch.Tensor):
+        raise TypeError(
+            f"{where}: x is a torch Dataset ({type(x).__name__}), which is not batched. Fix: "
+            f"wrap it: {where}(torch.utils.data.DataLoader(dataset, batch_size=32, shuffle=True))."
+        )
+    return ArrayAdapter(x, y, batch_size=batch_size, shuffle=shuffle, where=where)
