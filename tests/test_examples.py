@@ -1,0 +1,52 @@
+"""The examples run end to end (short settings), as a new user would run them."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def run_example(name, *args, timeout=180):
+    env = dict(os.environ, PYTHONWARNINGS="error::DeprecationWarning")
+    result = subprocess.run([sys.executable, str(EXAMPLES / name), *args], cwd=EXAMPLES, env=env,
+                            capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_seed_layer_internals():
+    out = run_example("seed_layer_internals.py")
+    assert "built before call: False" in out and "output: Tensor (20, 15)" in out
+    assert 'expected axis -1 of input shape to have value 5, but received input with shape (10, 4)' in out
+
+
+def test_unet_blocks():
+    out = run_example("unet_blocks.py")
+    assert "UnetResBlockWithBuild: res_conv before call = NoneType" in out
+    assert out.count("res_conv.kernel") == 2 and "matching channels: res_conv = None" in out
+
+
+def test_functional_api():
+    out = run_example("functional_api.py")
+    assert "Connected to" in out and "{'priority': (5, 1), 'department': (5, 4)}" in out
+    assert "config round trip gives the same outputs: True" in out
+
+
+def test_unet_trains():
+    out = run_example("unet.py", "--epochs", "2")
+    losses = [float(line.split("loss ")[1].split()[0]) for line in out.splitlines() if line.startswith("epoch")]
+    assert len(losses) == 2 and losses[1] < losses[0]
+
+
+def test_examples_refuse_cuda_without_gpu():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    result = subprocess.run([sys.executable, str(EXAMPLES / "unet_blocks.py"), "--device", "cuda"],
+                            cwd=EXAMPLES, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "torch.cuda.is_available() is False" in result.stderr
