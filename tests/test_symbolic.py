@@ -52,6 +52,19 @@ def test_custom_layer_shape_inference_and_dtype():
     assert ints.dtype == torch.int64
 
 
+def test_big_input_through_two_convs_allocates_no_activations():
+    import resource
+
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    x = tkl.Input((4096, 4096, 3))
+    y = layers.Conv2D(8, 3, padding="same")(x)
+    y = layers.Conv2D(8, 3, strides=2)(y)
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before
+    assert y.shape == (None, 2047, 2047, 8)
+    # One float32 activation of the first conv is 4096*4096*8*4 bytes = 512 MiB.
+    assert grown < 128 * 1024
+
+
 def test_symbolic_call_costs_no_activation_memory():
     big = tkl.Input((4096, 4096, 3))
     y = layers.Lambda(lambda t: torch.cat([t, t * 2], dim=-1))(big)

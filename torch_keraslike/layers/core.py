@@ -112,6 +112,9 @@ class Dense(Layer):
             outputs = self._activation_fn(outputs)
         return outputs
 
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)[:-1] + (self.units,)
+
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -155,6 +158,9 @@ class Activation(Layer):
     def call(self, inputs):
         return self.activation(inputs)
 
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
     def get_config(self):
         config = super().get_config()
         config["activation"] = activations.serialize(self.activation)
@@ -173,6 +179,9 @@ class Identity(Layer):
 
     def call(self, inputs):
         return inputs
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
 
     def get_config(self):
         return super().get_config()
@@ -235,6 +244,9 @@ class Dropout(Layer):
         if self._generator is None or self._generator.device != device:
             self._generator = torch.Generator(device=device).manual_seed(self.seed)
         return self._generator
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
 
     def get_config(self):
         config = super().get_config()

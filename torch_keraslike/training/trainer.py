@@ -1,0 +1,706 @@
+"""``Trainer``: Keras's ``compile``/``fit``/``evaluate``/``predict`` for ``tkl.Model``.
+
+A mixin of :class:`~torch_keraslike.Model`. Training runs plain torch underneath:
+a forward in ``train()`` mode, the compiled loss plus the model's own losses
+(regularizers, ``add_loss``), ``loss.backward()`` and a ``torch.optim`` step. Running
+losses and metrics stay on the device; they are read only when a log needs them.
+
+Before the first step, one batch is run through the model in ``eval()`` mode under
+``torch.no_grad()``: it builds an unbuilt model (so the optimizer can be created
+from its parameters), and bad inputs or targets fail there, with nothing changed.
+
+Example:
+    >>> import numpy as np, torch_keraslike as tkl
+    >>> model = tkl.Sequential([tkl.Input((3,)), tkl.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    >>> history = model.fit(np.ones((64, 3)), np.ones((64, 1)), epochs=2, verbose=0)
+    >>> sorted(history.history)
+    ['loss', 'mae']
+    >>> model.predict(np.ones((2, 3)), verbose=0).shape
+    (2, 1)
+"""
+
+import functools
+import numbers
+import operator
+
+import torch
+
+from .. import callbacks as callbacks_module
+from .._layer_weights import LayerWeightsMixin
+from . import optimizers
+from .data import (ArrayAdapter, DataLoader, flatten, make_adapter, map_structure, num_samples,
+                   to_device)
+from .losses import CompiledLoss
+from .metrics import CompiledMetrics, Mean, flat
+from .progbar import ProgressBar, resolve_verbose
+
+__all__ = ["Trainer"]
+
+_JIT_KEYS = ("backend", "fullgraph", "dynamic", "mode", "options")
+
+_NOT_COMPILED = """\
+You must call compile(optimizer, loss) before {where}() on model "{name}", so the model knows \
+how to {what}. Example:
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])"""
+
+
+class _ModelLosses:
+    """``model.losses`` (losses added by the latest call, plus weight regularizers),
+    with the layer walk done once per ``fit`` instead of once per step."""
+
+    def __init__(self, model):
+        self.modules = [m for m in model.modules() if isinstance(m, LayerWeightsMixin)]
+        self.regularized = [
+            (module, key, meta["regularizer"]) for module in self.modules
+            for key, meta in module._tkl_weight_meta.items() if meta["regularizer"] is not None
+        ]
+
+    def __call__(self):
+        losses, latest = [], None
+        for module in self.modules:
+            if module._losses and (latest is None or module._losses_epoch > latest):
+                latest = module._losses_epoch
+        if latest is not None:
+            for module in self.modules:
+                if module._losses and module._losses_epoch == latest:
+                    losses.extend(module._losses)
+        for module, key, regularizer in self.regularized:
+            weight = module._parameters.get(key)
+            if weight is not None and weight.requires_grad:
+                losses.append(regularizer(weight))
+        return losses
+
+
+class _TrainState:
+    """What ``compile`` configured, and the running state of the current run."""
+
+    def __init__(self, optimizer, loss, metrics, jit):
+        self.optimizer_spec = optimizer
+        self.optimizer = optimizer if isinstance(optimizer, torch.optim.Optimizer) else None
+        self.loss = loss
+        self.metrics = metrics
+        self.jit = jit
+        self.compiled = {}
+        self.bound = False
+        self.output_names = None
+        self.model_losses = None
+        self.loss_tracker = Mean("loss")
+        self.output_trackers = []
+        self.validated = set()
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["compiled"] = {}  # torch.compile wrappers are rebuilt on demand
+        return state
+
+    def function(self, name, fn):
+        """``fn``, or its ``torch.compile``d version when ``jit_compile`` was asked for."""
+        if self.jit is None:
+            return fn
+        compiled = self.compiled.get(name)
+        if compiled is None:
+            compiled = self.compiled[name] = torch.compile(fn, **self.jit)
+        return compiled
+
+    def reset_metrics(self):
+        self.loss_tracker.reset_state()
+        for tracker in self.output_trackers:
+            tracker.reset_state()
+        self.metrics.reset()
+
+    def record(self, total, per_output, y, y_pred, count):
+        """Accumulates the step's loss and metrics (no host sync)."""
+        self.loss_tracker.update_state(total, count)
+        if per_output is not None:
+            for tracker, value in zip(self.output_trackers, per_output):
+                tracker.update_state(value, count)
+        if self.metrics.entries:
+            with torch.no_grad():
+                targets = self.loss.flat_targets(y) if self.loss is not None else flat(y)
+                self.metrics.update(targets, flat(y_pred))
+
+    def result_tensors(self):
+        results = {"loss": self.loss_tracker.result()}
+        for tracker in self.output_trackers:
+            results[tracker.name] = tracker.result()
+        results.update(self.metrics.results())
+        return results
+
+    def logs(self):
+        """The running values as Python floats (syncs with the device)."""
+        return {key: float(value) for key, value in self.result_tensors().items()}
+
+    @property
+    def names(self):
+        return ["loss"] + [t.name for t in self.output_trackers] + self.metrics.names
+
+
+def _jit_options(jit_compile, jit_backend, run_eagerly):
+    if run_eagerly:
+        return None
+    if isinstance(jit_compile, dict):
+        unknown = [key for key in jit_compile if key not in _JIT_KEYS]
+        if unknown:
+            raise ValueError(
+                f"compile: jit_compile has unknown torch.compile option(s) {unknown}; accepted: "
+                f"{list(_JIT_KEYS)}. Example: jit_compile={{'backend': 'eager'}}."
+            )
+        options = dict(jit_compile)
+    elif jit_compile in (True, False):
+        if not jit_compile:
+            if jit_backend is not None:
+                raise ValueError(
+                    f"compile: jit_backend={jit_backend!r} was given but jit_compile is False. "
+                    "Fix: pass jit_compile=True as well."
+                )
+            return None
+        options = {}
+    else:
+        raise ValueError(
+            f"compile: jit_compile must be True, False or a dict of torch.compile options, "
+            f"received jit_compile={jit_compile!r}."
+        )
+    if jit_backend is not None:
+        options["backend"] = jit_backend
+    backend = options.get("backend", "inductor")
+    if isinstance(backend, str) and backend not in torch.compiler.list_backends(exclude_tags=()):
+        raise ValueError(
+            f"compile: unknown torch.compile backend {backend!r}. Available: "
+            f"{torch.compiler.list_backends(exclude_tags=())}."
+        )
+    return options
+
+
+def _check_int(value, name, where, minimum=0, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{where}: {name} must be an int >= {minimum}, received {name}={value!r}.")
+    return int(value)
+
+
+def _concat(batches):
+    """Concatenates a list of per-batch outputs (same structure) into NumPy arrays."""
+    first = batches[0]
+    if isinstance(first, torch.Tensor):
+        joined = torch.cat(batches) if len(batches) > 1 else first
+        if joined.dtype in (torch.bfloat16,):
+            joined = joined.float()
+        return joined.numpy()
+    if isinstance(first, dict):
+        return {key: _concat([b[key] for b in batches]) for key in first}
+    if isinstance(first, (list, tuple)):
+        return type(first)(_concat([b[i] for b in batches]) for i in range(len(first)))
+    return batches
+
+
+class Trainer:
+    """Keras's training API as a mixin of :class:`~torch_keraslike.Model`."""
+
+    # ------------------------------------------------------------------ compile
+    def compile(self, optimizer=None, loss=None, metrics=None, jit_compile=False, *, loss_weights=None,
+                jit_backend=None, run_eagerly=None, **kwargs):
+        """Configures the model for training (Keras), or compiles its forward (torch).
+
+        Two meanings, told apart by the arguments:
+
+        - ``model.compile()`` with **no optimizer and no loss** (and at most
+          ``torch.compile`` options such as ``backend=``, ``fullgraph=``, ``dynamic=``,
+          ``mode=``) is torch's ``nn.Module.compile``: the forward is compiled in place.
+        - with an optimizer or a loss it is Keras's training configuration, used by
+          :meth:`fit`, :meth:`evaluate` and :meth:`train_on_batch`.
+
+        Args:
+            optimizer: ``"adam"``, ``"sgd"``, ``"rmsprop"`` (Keras's default when only a
+                loss is given), ``"adamw"`` (Keras's hyperparameters), a spec from
+                ``tkl.training.optimizers`` (``Adam(learning_rate=1e-2)``), a
+                ``torch.optim.Optimizer`` over the model's parameters, or a callable
+                ``params -> optimizer``. Named optimizers are created as soon as the
+                model is built (``model.optimizer``).
+            loss: a Keras name (``"mse"``, ``"sparse_categorical_crossentropy"``...), a
+                ``tkl.training.losses.Loss`` (e.g. ``from_logits=True``), a torch loss
+                module (``torch.nn.MSELoss()``, called ``(y_pred, y_true)``), or a callable
+                ``fn(y_true, y_pred)``. Several outputs: one loss for all, a list, or a
+                dict keyed by output name. None: train on the model's own losses.
+            metrics: list of names (``"accuracy"``, ``"mae"``...), ``Metric`` objects or
+                callables; several outputs: one entry per output, or a dict by name.
+            jit_compile: True runs the training, test and predict steps through
+                ``torch.compile`` (default backend ``"inductor"``); a dict gives its
+                options, e.g. ``{"backend": "eager"}``.
+            loss_weights: list or dict weighting each output's loss.
+            jit_backend: shortcut for the ``torch.compile`` backend of ``jit_compile``.
+            run_eagerly: True turns ``jit_compile`` off (debugging).
+            **kwargs: ``torch.compile`` options, only for the torch meaning.
+
+        Example:
+            >>> import torch, torch_keraslike as tkl
+            >>> model = tkl.Sequential([tkl.Input((4,)), tkl.layers.Dense(3)])
+            >>> model.compile(optimizer="adam",
+            ...               loss=tkl.training.losses.SparseCategoricalCrossentropy(from_logits=True),
+            ...               metrics=["accuracy"])
+            >>> type(model.optimizer).__name__
+            'Adam'
+        """
+        if (optimizer is None and loss is None and metrics is None and jit_compile is False
+                and loss_weights is None and jit_backend is None and run_eagerly is None):
+            return super().compile(**kwargs)
+        if kwargs:
+            raise TypeError(
+                f"compile() got unexpected keyword argument(s) {sorted(kwargs)}. Keras's "
+                "compile takes optimizer, loss, metrics, jit_compile, loss_weights, jit_backend "
+                "and run_eagerly; torch.compile options go into jit_compile={'backend': ...}, or "
+                "call model.compile(backend=...) without optimizer and loss to compile the forward."
+            )
+        if loss is None and loss_weights is not None:
+            raise ValueError("compile: loss_weights was given without a loss. Fix: pass loss=... too.")
+        state = _TrainState(
+            optimizer=optimizers.get("rmsprop" if optimizer is None else optimizer),
+            loss=None if loss is None else CompiledLoss(loss, loss_weights),
+            metrics=CompiledMetrics(metrics),
+            jit=_jit_options(jit_compile, jit_backend, run_eagerly),
+        )
+        vars(self)["_tkl_train"] = state
+        if all(m.built for m in self.modules() if isinstance(m, LayerWeightsMixin)):
+            self._tkl_make_optimizer(state)
+        return None
+
+    @property
+    def optimizer(self):
+        """The ``torch.optim`` optimizer (None before compile, or until the model is built)."""
+        state = vars(self).get("_tkl_train")
+        return None if state is None else state.optimizer
+
+    @property
+    def compiled(self):
+        """Whether :meth:`compile` configured training."""
+        return "_tkl_train" in vars(self)
+
+    @property
+    def metrics(self):
+        """The loss tracker and the compiled metrics (``Metric`` objects)."""
+        state = vars(self).get("_tkl_train")
+        if state is None:
+            return []
+        return [state.loss_tracker] + state.output_trackers + [m for _, m, _ in state.metrics.entries]
+
+    @property
+    def metrics_names(self):
+        """Names of the logged values: ``["loss", ...]``."""
+        state = vars(self).get("_tkl_train")
+        return [] if state is None else state.names
+
+    def _tkl_state(self, where, what):
+        state = vars(self).get("_tkl_train")
+        if state is None:
+            raise ValueError(_NOT_COMPILED.format(where=where, name=self.name, what=what))
+        return state
+
+    def _tkl_device(self):
+        for tensor in self.parameters(recurse=True):
+            return tensor.device
+        for tensor in self.buffers():
+            return tensor.device
+        return getattr(self, "_tkl_device", None)
+
+    def _tkl_make_optimizer(self, state):
+        params = list(self.parameters())
+        if state.optimizer is None:
+            if not params:
+                raise ValueError(
+                    f'Model "{self.name}" has no weights, so there is nothing for the optimizer to '
+                    "train. Fix: check that the model's layers have weights."
+                )
+            state.optimizer = state.optimizer_spec.create(params)
+        owned = {id(p) for p in params}
+        given = [p for group in state.optimizer.param_groups for p in group["params"]]
+        if params and given and not any(id(p) in owned for p in given):
+            raise ValueError(
+                f'The optimizer given to compile() updates none of the weights of model '
+                f'"{self.name}": it was created for other parameters. Fix: create it from this '
+                "model after it is built, e.g. torch.optim.SGD(model.parameters(), lr=0.01), or "
+                "pass a name ('adam') and let compile create it."
+            )
+
+    # ------------------------------------------------------------- preparation
+    def _tkl_output_names(self, y_pred):
+        if isinstance(y_pred, dict):
+            return list(y_pred)
+        count = len(flat(y_pred))
+        graph = getattr(self, "_graph", None)
+        if graph is not None:
+            if isinstance(graph.outputs, dict) and len(graph.outputs) == count:
+                return list(graph.outputs)
+            names = [t._history[0].layer.name for t in flatten(graph.outputs)]
+            if len(names) == count:
+                return [n if names.count(n) == 1 else f"{n}_{i}" for i, n in enumerate(names)]
+        if count == 1:
+            return [self.name]
+        return [f"output_{i}" for i in range(count)]
+
+    def _tkl_prepare(self, batch, where, training):
+        """Dry run of one batch (eval mode, no grad): builds the model, checks inputs and
+        targets, matches losses/metrics to the outputs and creates the optimizer."""
+        state = vars(self)["_tkl_train"]
+        x, y = batch
+        device = self._tkl_device()
+        x, y = to_device(x, device), to_device(y, device)
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                y_pred = self(x)
+                if not state.bound:
+                    self._tkl_bind(state, y, y_pred)
+                if state.loss is not None:
+                    state.loss.validate(y, y_pred, where)
+                state.model_losses = _ModelLosses(self)
+                if state.loss is None and not state.model_losses():
+                    raise ValueError(
+                        f'{where}: model "{self.name}" has no loss: compile() got no loss and '
+                        "the model adds none (add_loss, regularizers). Fix: "
+                        "model.compile(optimizer, loss='mse')."
+                    )
+        finally:
+            self.train(was_training)
+        if training:
+            self._tkl_make_optimizer(state)
+        state.validated.add(_signature(batch))
+        return self._tkl_device()
+
+    def _tkl_bind(self, state, y, y_pred):
+        names = self._tkl_output_names(y_pred)
+        targets = flat(y) if y is not None else [None] * len(names)
+        losses_by_index = {}
+        if state.loss is not None:
+            state.loss.bind(names)
+            targets = state.loss.flat_targets(y) if y is not None else targets
+            losses_by_index = {e.index: e.fn for e in state.loss.entries}
+            state.output_trackers = [Mean(e.name) for e in state.loss.entries] if len(state.loss.entries) > 1 else []
+        if len(targets) < len(names):
+            targets = list(targets) + [None] * (len(names) - len(targets))
+        state.metrics.bind(names, losses_by_index, targets, flat(y_pred))
+        state.output_names = names
+        state.bound = True
+
+    # ------------------------------------------------------------------- steps
+    def _tkl_forward_loss(self, x, y):
+        state = self.__dict__["_tkl_train"]
+        y_pred = self(x)
+        total, per_output = (None, None) if state.loss is None else state.loss(y, y_pred)
+        extra = state.model_losses()
+        if extra:
+            penalty = functools.reduce(operator.add, extra)
+            total = penalty if total is None else total + penalty
+        return total, per_output, y_pred
+
+    def train_step(self, data):
+        """One optimizer step on ``data = (x, y)``; accumulates loss and metrics.
+
+        Override it for custom training; a returned dict of numbers/tensors replaces
+        the logs of that step.
+        """
+        state = self.__dict__["_tkl_train"]
+        x, y = data
+        total, per_output, y_pred = state.function("forward_loss", self._tkl_forward_loss)(x, y)
+        optimizer = state.optimizer
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        optimizer.step()
+        state.record(total, per_output, y, y_pred, x.shape[0] if isinstance(x, torch.Tensor) else num_samples(x))
+
+    def test_step(self, data):
+        """Loss and metrics of ``data = (x, y)`` without training."""
+        state = self.__dict__["_tkl_train"]
+        x, y = data
+        with torch.no_grad():
+            total, per_output, y_pred = state.function("forward_loss", self._tkl_forward_loss)(x, y)
+            state.record(total, per_output, y, y_pred, num_samples(x))
+
+    def predict_step(self, x):
+        """The model's outputs for the inputs ``x`` (no grad)."""
+        state = vars(self).get("_tkl_train")
+        with torch.no_grad():
+            if state is None:
+                return self(x)
+            return state.function("predict", self.__call__)(x)
+
+    # --------------------------------------------------------------------- fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None):
+        """Trains the model for ``epochs`` epochs.
+
+        Args:
+            x: inputs: NumPy arrays or tensors (a list/dict of them for several inputs),
+                or a ``torch.utils.data.DataLoader`` yielding ``(x, y)`` batches.
+            y: targets, like ``x`` (None with a DataLoader).
+            batch_size: samples per step for arrays (default 32).
+            epochs: index of the last epoch (training runs ``initial_epoch..epochs-1``).
+            verbose: ``"auto"``/1 progress bar, 2 one line per epoch, 0 silent.
+            callbacks: list of ``tkl.callbacks.Callback``.
+            validation_split: fraction of the array samples (the last ones, before
+                shuffling) held out for validation.
+            validation_data: ``(x_val, y_val)`` or a DataLoader; evaluated after each epoch.
+            shuffle: reshuffle array samples every epoch.
+            initial_epoch: epoch to start from (to resume training).
+            steps_per_epoch: steps per epoch; the data restart when they run out.
+            validation_steps: validation steps per epoch (default: all the data).
+            validation_batch_size: batch size of array validation data.
+
+        Returns:
+            A ``tkl.callbacks.History``: ``history.history`` maps ``"loss"``, each metric and
+            their ``"val_"`` versions to per-epoch lists.
+        """
+        state = self._tkl_state("fit", "train")
+        verbose = resolve_verbose(verbose, "fit")
+        epochs = _check_int(epochs, "epochs", "fit")
+        initial_epoch = _check_int(initial_epoch, "initial_epoch", "fit")
+        steps_per_epoch = _check_int(steps_per_epoch, "steps_per_epoch", "fit", 1, allow_none=True)
+        validation_steps = _check_int(validation_steps, "validation_steps", "fit", 1, allow_none=True)
+        if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real) or not (
+                0 <= validation_split < 1):
+            raise ValueError(
+                f"fit: validation_split must be a float in [0, 1), received {validation_split!r}."
+            )
+        train = make_adapter(x, y, batch_size, shuffle, "fit")
+        val = None
+        if validation_data is not None:
+            val = self._tkl_validation_adapter(validation_data, validation_batch_size or batch_size)
+        elif validation_split:
+            if not isinstance(train, ArrayAdapter):
+                raise ValueError(
+                    "fit: validation_split works with arrays/tensors only, not with a DataLoader. "
+                    "Fix: pass validation_data=another_loader."
+                )
+            train, val = train.split(validation_split)
+        device = self._tkl_prepare(train.peek(), "fit", training=True)
+        if val is not None:
+            self._tkl_prepare(val.peek(), "fit(validation_data)", training=False)
+        names = state.names
+        steps = steps_per_epoch or train.num_batches
+        cbs = callbacks_module.CallbackList(
+            callbacks, add_history=True, model=self, verbose=verbose, epochs=epochs, steps=steps,
+            metrics=names + (["val_" + n for n in names] if val is not None else []),
+        )
+        self.stop_training = False
+        self.history = cbs.history
+        was_training = self.training
+        logs = {}
+        try:
+            cbs.call("on_train_begin", None)
+            for epoch in range(initial_epoch, epochs):
+                logs = self._tkl_train_epoch(state, train, cbs, device, epoch, epochs, steps,
+                                             steps_per_epoch, verbose, val, validation_steps)
+                if self.stop_training:
+                    break
+            cbs.call("on_train_end", logs)
+        finally:
+            self.train(was_training)
+        return cbs.history
+
+    def _tkl_validation_adapter(self, validation_data, batch_size):
+        where = "fit(validation_data)"
+        if isinstance(validation_data, DataLoader):
+            return make_adapter(validation_data, where=where)
+        if isinstance(validation_data, (tuple, list)) and len(validation_data) == 2:
+            return make_adapter(validation_data[0], validation_data[1], batch_size, False, where)
+        raise ValueError(
+            f"fit: validation_data must be a tuple (x_val, y_val) or a DataLoader, received "
+            f"{type(validation_data).__name__}"
+            f"{f' of {len(validation_data)} elements' if isinstance(validation_data, (tuple, list)) else ''}. "
+            "Fix: validation_data=(x_val, y_val)."
+        )
+
+    def _tkl_train_epoch(self, state, train, cbs, device, epoch, epochs, steps, steps_per_epoch,
+                         verbose, val, validation_steps):
+        state.reset_metrics()
+        cbs.call("on_epoch_begin", epoch, None)
+        bar = ProgressBar(steps, verbose, title=f"Epoch {epoch + 1}/{epochs}")
+        begin_hooks = cbs.batch_hooks["on_train_batch_begin"]
+        end_hooks = cbs.batch_hooks["on_train_batch_end"]
+        user_logs = None
+
+        def current_logs():
+            if user_logs is not None:
+                return {key: float(value) for key, value in user_logs.items()}
+            return state.logs()
+
+        logs_fn = current_logs if bar.bar is not None else None
+        self.train()
+        train_step = self.train_step
+        for step, (bx, by) in enumerate(train.batches(steps_per_epoch)):
+            if begin_hooks:
+                cbs.batch("on_train_batch_begin", step)
+            if device is not None:
+                bx, by = to_device(bx, device), to_device(by, device)
+            result = train_step((bx, by))
+            if result is not None:
+                user_logs = result
+            if logs_fn is not None:
+                bar.update(logs_fn)
+            if end_hooks:
+                cbs.batch("on_train_batch_end", step, current_logs())
+            if self.stop_training:
+                break
+        logs = current_logs()
+        if val is not None:
+            val_logs = self._tkl_test_loop(state, val, cbs, device, validation_steps, None)
+            logs.update({"val_" + key: value for key, value in val_logs.items()})
+        bar.finish(logs)
+        cbs.call("on_epoch_end", epoch, logs)
+        return logs
+
+    def _tkl_test_loop(self, state, data, cbs, device, steps, bar):
+        state.reset_metrics()
+        self.eval()
+        cbs.call("on_test_begin", None)
+        begin_hooks = cbs.batch_hooks["on_test_batch_begin"]
+        end_hooks = cbs.batch_hooks["on_test_batch_end"]
+        logs_fn = state.logs if bar is not None and bar.bar is not None else None
+        test_step = self.test_step
+        for step, (bx, by) in enumerate(data.batches(steps)):
+            if begin_hooks:
+                cbs.batch("on_test_batch_begin", step)
+            if device is not None:
+                bx, by = to_device(bx, device), to_device(by, device)
+            test_step((bx, by))
+            if bar is not None:
+                bar.update(logs_fn)
+            if end_hooks:
+                cbs.batch("on_test_batch_end", step, state.logs())
+        logs = state.logs()
+        cbs.call("on_test_end", logs)
+        return logs
+
+    # ---------------------------------------------------------------- evaluate
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", steps=None, callbacks=None,
+                 return_dict=False):
+        """Loss and metrics of the model on ``x``/``y`` (in ``eval()`` mode).
+
+        Args:
+            x, y, batch_size: as in :meth:`fit`.
+            verbose: ``"auto"``/1 progress bar, 2 one line, 0 silent.
+            steps: number of batches to evaluate (default: all).
+            callbacks: list of callbacks (``on_test_*`` hooks).
+            return_dict: return ``{name: value}`` instead of a scalar/list.
+
+        Returns:
+            The loss (a float) when no metrics were compiled, else ``[loss, *metrics]``
+            in the order of :attr:`metrics_names`; or a dict with ``return_dict=True``.
+        """
+        state = self._tkl_state("evaluate", "compute the loss")
+        verbose = resolve_verbose(verbose, "evaluate")
+        steps = _check_int(steps, "steps", "evaluate", 1, allow_none=True)
+        data = make_adapter(x, y, batch_size, False, "evaluate")
+        device = self._tkl_prepare(data.peek(), "evaluate", training=False)
+        cbs = callbacks_module.CallbackList(callbacks, model=self, verbose=verbose,
+                                            steps=steps or data.num_batches)
+        bar = ProgressBar(steps or data.num_batches, verbose)
+        was_training = self.training
+        try:
+            logs = self._tkl_test_loop(state, data, cbs, device, steps, bar)
+        finally:
+            self.train(was_training)
+        bar.finish(logs)
+        return _format_results(logs, return_dict)
+
+    # ----------------------------------------------------------------- predict
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs for ``x``, as NumPy arrays (in ``eval()`` mode).
+
+        Args:
+            x: inputs (arrays, tensors, a list/dict of them, or a DataLoader whose batches
+                are ``x``, ``(x,)`` or ``(x, y)``).
+            batch_size: samples per batch for arrays (default 32).
+            verbose: ``"auto"``/1 progress bar, 2 one line, 0 silent.
+            steps: number of batches (default: all).
+            callbacks: list of callbacks (``on_predict_*`` hooks).
+
+        Returns:
+            A NumPy array, or the model's output structure (list/dict) of arrays,
+            concatenated over the batches.
+        """
+        verbose = resolve_verbose(verbose, "predict")
+        steps = _check_int(steps, "steps", "predict", 1, allow_none=True)
+        data = make_adapter(x, None, batch_size, False, "predict", predicting=True)
+        cbs = callbacks_module.CallbackList(callbacks, model=self, verbose=verbose,
+                                            steps=steps or data.num_batches)
+        bar = ProgressBar(steps or data.num_batches, verbose)
+        begin_hooks = cbs.batch_hooks["on_predict_batch_begin"]
+        end_hooks = cbs.batch_hooks["on_predict_batch_end"]
+        device = self._tkl_device()
+        was_training = self.training
+        outputs = []
+        self.eval()
+        try:
+            cbs.call("on_predict_begin", None)
+            for step, (bx, _) in enumerate(data.batches(steps)):
+                if begin_hooks:
+                    cbs.batch("on_predict_batch_begin", step)
+                out = self.predict_step(to_device(bx, device))
+                outputs.append(map_structure(lambda t: t.detach().cpu() if isinstance(t, torch.Tensor) else t, out))
+                bar.update()
+                if end_hooks:
+                    cbs.batch("on_predict_batch_end", step, {"outputs": out})
+                if device is None:
+                    device = self._tkl_device()
+            cbs.call("on_predict_end", None)
+        finally:
+            self.train(was_training)
+        bar.finish()
+        return _concat(outputs)
+
+    # ---------------------------------------------------------- single batches
+    def _tkl_single_batch(self, x, y, where, training):
+        state = self._tkl_state(where, "train" if training else "compute the loss")
+        data = ArrayAdapter(x, y, where=where)
+        batch = (data.x, data.y)
+        if training and (_signature(batch) not in state.validated or state.optimizer is None):
+            device = self._tkl_prepare(batch, where, training=True)
+        elif not training and not state.bound:
+            device = self._tkl_prepare(batch, where, training=False)
+        else:
+            device = self._tkl_device()
+        batch = (to_device(batch[0], device), to_device(batch[1], device))
+        state.reset_metrics()
+        was_training = self.training
+        self.train(training)
+        try:
+            (self.train_step if training else self.test_step)(batch)
+        finally:
+            self.train(was_training)
+        return state
+
+    def train_on_batch(self, x, y=None, return_dict=False):
+        """One optimizer step on one batch; returns its loss (and metrics).
+
+        Inputs and targets are checked like in :meth:`fit` the first time a batch of a
+        new shape is seen, before any weight changes.
+
+        Returns:
+            The loss, ``[loss, *metrics]``, or a dict with ``return_dict=True``.
+        """
+        state = self._tkl_single_batch(x, y, "train_on_batch", training=True)
+        return _format_results(state.logs(), return_dict)
+
+    def test_on_batch(self, x, y=None, return_dict=False):
+        """Loss (and metrics) of one batch, without training (``eval()`` mode)."""
+        state = self._tkl_single_batch(x, y, "test_on_batch", training=False)
+        return _format_results(state.logs(), return_dict)
+
+
+def _signature(batch):
+    """Shapes (without the batch axis), dtypes and structure of a batch."""
+    x, y = batch
+    leaves = flatten(x) + ([] if y is None else flatten(y))
+    keys = tuple(x) if isinstance(x, dict) else None
+    return keys, tuple((tuple(t.shape[1:]), t.dtype) if isinstance(t, torch.Tensor) else type(t) for t in leaves)
+
+
+def _format_results(logs, return_dict):
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
