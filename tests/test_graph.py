@@ -194,3 +194,12 @@ def test_inductor_numerics_match_eager():
     expected = model(x)
     compiled = tkl.function(model, fullgraph=True)  # inductor
     torch.testing.assert_close(compiled(x), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_torch_export_of_a_built_model():
+    model = functional_mlp()
+    model.eval()
+    x = torch.randn(2, 6)
+    exported = torch.export.export(model, (x,))
+    torch.testing.assert_close(exported.module()(x), model(x))
+    assert "layers.1.kernel" in exported.state_dict

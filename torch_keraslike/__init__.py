@@ -7,6 +7,7 @@
 """
 
 from . import activations, config, constraints, initializers, regularizers, saving
+from . import callbacks
 from ._session import clear_session
 from .graph import executing_eagerly, function
 from .input_spec import InputSpec, assert_input_compatibility
@@ -28,6 +29,7 @@ __all__ = [
     "UnbuiltLayerWarning",
     "activations",
     "assert_input_compatibility",
+    "callbacks",
     "clear_session",
     "config",
     "executing_eagerly",

@@ -15,12 +15,13 @@ from ..input_spec import InputSpec
 from ..layer import Layer
 from ..saving import register_serializable
 from ..symbolic import KerasTensor, flatten
+from ..training.trainer import Trainer
 from .functional import Graph
 from .summary import print_summary
 
 
 @register_serializable(package="keras")
-class Model(Layer):
+class Model(Trainer, Layer):
     """A model: ``Model(inputs, outputs)`` for a functional graph, or a subclass.
 
     Functional models run their graph when called on tensors; their layers are
@@ -85,7 +86,9 @@ class Model(Layer):
         """The model's layers: graph order for functional models (``InputLayer``s
         included, as in Keras), direct sub-layers for subclassed models."""
         if "layers" in self._modules:
-            return list(self._modules["layers"])
+            # The ModuleList itself: torch tools (get_submodule, export, functional_call)
+            # resolve "layers.0.kernel" through this attribute.
+            return self._modules["layers"]
         return [m for m in self._modules.values() if isinstance(m, Layer)]
 
     @property

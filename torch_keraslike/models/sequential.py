@@ -94,7 +94,7 @@ class Sequential(Model):
 
     @property
     def layers(self):
-        return list(self._modules["layers"])
+        return self._modules["layers"]
 
     def _symbolic_output_shapes(self, layer):
         shapes = vars(self).get("_layer_shapes", {}).get(id(layer))

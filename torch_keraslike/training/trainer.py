@@ -25,6 +25,7 @@ import numbers
 import operator
 
 import torch
+from torch.nn.parameter import UninitializedTensorMixin
 
 from .. import callbacks as callbacks_module
 from .._layer_weights import LayerWeightsMixin
@@ -296,12 +297,13 @@ class Trainer:
             raise ValueError(_NOT_COMPILED.format(where=where, name=self.name, what=what))
         return state
 
-    def _tkl_device(self):
-        for tensor in self.parameters(recurse=True):
-            return tensor.device
-        for tensor in self.buffers():
-            return tensor.device
-        return getattr(self, "_tkl_device", None)
+    def _tkl_model_device(self):
+        """Device of the model's weights (its placement when it is not built yet)."""
+        for module in self.modules():
+            for tensor in (*module._parameters.values(), *module._buffers.values()):
+                if tensor is not None and not isinstance(tensor, UninitializedTensorMixin):
+                    return tensor.device
+        return vars(self).get("_tkl_device")
 
     def _tkl_make_optimizer(self, state):
         params = list(self.parameters())
@@ -343,7 +345,7 @@ class Trainer:
         targets, matches losses/metrics to the outputs and creates the optimizer."""
         state = vars(self)["_tkl_train"]
         x, y = batch
-        device = self._tkl_device()
+        device = self._tkl_model_device()
         x, y = to_device(x, device), to_device(y, device)
         was_training = self.training
         self.eval()
@@ -366,7 +368,7 @@ class Trainer:
         if training:
             self._tkl_make_optimizer(state)
         state.validated.add(_signature(batch))
-        return self._tkl_device()
+        return self._tkl_model_device()
 
     def _tkl_bind(self, state, y, y_pred):
         names = self._tkl_output_names(y_pred)
@@ -423,7 +425,10 @@ class Trainer:
         with torch.no_grad():
             if state is None:
                 return self(x)
-            return state.function("predict", self.__call__)(x)
+            return state.function("predict", self._tkl_predict)(x)
+
+    def _tkl_predict(self, x):
+        return self(x)
 
     # --------------------------------------------------------------------- fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -537,8 +542,7 @@ class Trainer:
             result = train_step((bx, by))
             if result is not None:
                 user_logs = result
-            if logs_fn is not None:
-                bar.update(logs_fn)
+            bar.update(logs_fn)
             if end_hooks:
                 cbs.batch("on_train_batch_end", step, current_logs())
             if self.stop_training:
@@ -629,7 +633,7 @@ class Trainer:
         bar = ProgressBar(steps or data.num_batches, verbose)
         begin_hooks = cbs.batch_hooks["on_predict_batch_begin"]
         end_hooks = cbs.batch_hooks["on_predict_batch_end"]
-        device = self._tkl_device()
+        device = self._tkl_model_device()
         was_training = self.training
         outputs = []
         self.eval()
@@ -644,7 +648,7 @@ class Trainer:
                 if end_hooks:
                     cbs.batch("on_predict_batch_end", step, {"outputs": out})
                 if device is None:
-                    device = self._tkl_device()
+                    device = self._tkl_model_device()
             cbs.call("on_predict_end", None)
         finally:
             self.train(was_training)
@@ -661,7 +665,7 @@ class Trainer:
         elif not training and not state.bound:
             device = self._tkl_prepare(batch, where, training=False)
         else:
-            device = self._tkl_device()
+            device = self._tkl_model_device()
         batch = (to_device(batch[0], device), to_device(batch[1], device))
         state.reset_metrics()
         was_training = self.training
