@@ -7,7 +7,6 @@ arrays with a Keras ``MultiHeadAttention`` as they are.
 """
 
 import math
-import numbers
 
 import torch
 import torch.nn.functional as F
@@ -16,12 +15,17 @@ from .. import constraints, initializers, regularizers
 from ..input_spec import InputSpec
 from ..layer import Layer
 from ..saving import register_serializable
+from ._common import (
+    add_weight_from_options,
+    as_tuple,
+    is_dropout_rate,
+    is_positive_int,
+    is_seed,
+    seeded_generator,
+    serialize_options,
+)
 
 __all__ = ["MultiHeadAttention"]
-
-
-def _serialize(module, obj):
-    return None if obj is None else module.serialize(obj)
 
 
 def _clone(initializer):
@@ -40,10 +44,6 @@ def _check_input(spec, x, layer_name, index):
 def _large_negative(dtype):
     # Keras adds this to masked scores before the softmax (-3e4 keeps float16 finite).
     return -3e4 if dtype == torch.float16 else -1e9
-
-
-def _positive_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0
 
 
 class _HeadDense(Layer):
@@ -85,23 +85,8 @@ class _HeadDense(Layer):
     def build(self, input_shape):
         input_dims = tuple(input_shape[-self.num_input_axes:])
         self._in_size = math.prod(input_dims)
-        self.kernel = self.add_weight(
-            shape=input_dims + self.output_dims,
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-            name="kernel",
-        )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=self.output_dims,
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
-        else:
-            self.bias = None
+        self.kernel = add_weight_from_options(self, "kernel", input_dims + self.output_dims)
+        self.bias = add_weight_from_options(self, "bias", self.output_dims) if self.use_bias else None
         axes = {-1 - i: d for i, d in enumerate(reversed(input_dims))}
         self.input_spec = InputSpec(min_ndim=self.num_input_axes + 1, axes=axes)
 
@@ -120,15 +105,17 @@ class _HeadDense(Layer):
             output_dims=list(self.output_dims),
             num_input_axes=self.num_input_axes,
             use_bias=self.use_bias,
-            kernel_initializer=_serialize(initializers, self.kernel_initializer),
-            bias_initializer=_serialize(initializers, self.bias_initializer),
-            kernel_regularizer=_serialize(regularizers, self.kernel_regularizer),
-            bias_regularizer=_serialize(regularizers, self.bias_regularizer),
-            activity_regularizer=_serialize(regularizers, self.activity_regularizer),
-            kernel_constraint=_serialize(constraints, self.kernel_constraint),
-            bias_constraint=_serialize(constraints, self.bias_constraint),
         )
-        return config
+        return serialize_options(
+            config,
+            kernel_initializer=self.kernel_initializer,
+            bias_initializer=self.bias_initializer,
+            kernel_regularizer=self.kernel_regularizer,
+            bias_regularizer=self.bias_regularizer,
+            activity_regularizer=self.activity_regularizer,
+            kernel_constraint=self.kernel_constraint,
+            bias_constraint=self.bias_constraint,
+        )
 
 
 @register_serializable(package="keras")
@@ -215,22 +202,22 @@ class MultiHeadAttention(Layer):
         super().__init__(**kwargs)
         where = f'Layer "{self.name}" (MultiHeadAttention)'
         for arg, value in (("num_heads", num_heads), ("key_dim", key_dim)):
-            if not _positive_int(value):
+            if not is_positive_int(value):
                 raise ValueError(
                     f"{where}: {arg} must be a positive integer, received {arg}={value!r}. "
                     "Fix: e.g. MultiHeadAttention(num_heads=8, key_dim=64)."
                 )
-        if value_dim is not None and not _positive_int(value_dim):
+        if value_dim is not None and not is_positive_int(value_dim):
             raise ValueError(
                 f"{where}: value_dim must be a positive integer or None (= key_dim), "
                 f"received value_dim={value_dim!r}."
             )
-        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
+        if not is_dropout_rate(dropout):
             raise ValueError(
                 f"{where}: dropout must be a float in [0, 1), received dropout={dropout!r}. "
                 "Fix: e.g. dropout=0.1."
             )
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+        if not is_seed(seed):
             raise ValueError(f"{where}: seed must be an int or None, received seed={seed!r}.")
         self.num_heads = int(num_heads)
         self.key_dim = int(key_dim)
@@ -258,12 +245,8 @@ class MultiHeadAttention(Layer):
     def _check_output_shape(output_shape, where):
         if output_shape is None:
             return None
-        shape = (output_shape,) if isinstance(output_shape, numbers.Integral) else output_shape
-        try:
-            shape = tuple(shape)
-        except TypeError:
-            shape = None
-        if not shape or not all(_positive_int(d) for d in shape):
+        shape = as_tuple(output_shape)
+        if not shape or not all(is_positive_int(d) for d in shape):
             raise ValueError(
                 f"{where}: output_shape must be None, a positive int or a tuple of positive "
                 f"ints, received output_shape={output_shape!r}. Fix: e.g. output_shape=64."
@@ -274,11 +257,7 @@ class MultiHeadAttention(Layer):
     def _check_attention_axes(attention_axes, where):
         if attention_axes is None:
             return None
-        axes = (attention_axes,) if isinstance(attention_axes, numbers.Integral) else attention_axes
-        try:
-            axes = tuple(axes)
-        except TypeError:
-            axes = None
+        axes = as_tuple(attention_axes)
         if axes in ((1,), (-2,)):
             return axes
         raise NotImplementedError(
@@ -472,14 +451,9 @@ class MultiHeadAttention(Layer):
                 dropped = F.dropout(probabilities, dropout, training=True)
             else:
                 keep = torch.full_like(probabilities, 1 - dropout)
-                dropped = probabilities * torch.bernoulli(keep, generator=self._seeded_generator(q.device))
+                dropped = probabilities * torch.bernoulli(keep, generator=seeded_generator(self, q.device))
                 dropped = dropped / (1 - dropout)
         return torch.matmul(dropped, v), probabilities
-
-    def _seeded_generator(self, device):
-        if self._generator is None or self._generator.device != device:
-            self._generator = torch.Generator(device=device).manual_seed(self.seed)
-        return self._generator
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         if query_shape and isinstance(query_shape[0], (list, tuple, torch.Size)):
@@ -497,15 +471,18 @@ class MultiHeadAttention(Layer):
             use_bias=self.use_bias,
             output_shape=None if self._output_shape is None else list(self._output_shape),
             attention_axes=None if self.attention_axes is None else list(self.attention_axes),
-            kernel_initializer=_serialize(initializers, self.kernel_initializer),
-            bias_initializer=_serialize(initializers, self.bias_initializer),
-            kernel_regularizer=_serialize(regularizers, self.kernel_regularizer),
-            bias_regularizer=_serialize(regularizers, self.bias_regularizer),
-            activity_regularizer=_serialize(regularizers, self._activity_regularizer),
-            kernel_constraint=_serialize(constraints, self.kernel_constraint),
-            bias_constraint=_serialize(constraints, self.bias_constraint),
-            seed=self.seed,
         )
+        serialize_options(
+            config,
+            kernel_initializer=self.kernel_initializer,
+            bias_initializer=self.bias_initializer,
+            kernel_regularizer=self.kernel_regularizer,
+            bias_regularizer=self.bias_regularizer,
+            activity_regularizer=self._activity_regularizer,
+            kernel_constraint=self.kernel_constraint,
+            bias_constraint=self.bias_constraint,
+        )
+        config["seed"] = self.seed
         return config
 
     def extra_repr(self):

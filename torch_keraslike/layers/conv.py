@@ -9,8 +9,6 @@ layout (``(*kernel, in, out)``...): ``get_weights``/``set_weights`` (through
 and constraints.
 """
 
-import numbers
-
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -20,16 +18,20 @@ from ..config import standardize_data_format
 from ..input_spec import InputSpec
 from ..layer import Layer
 from ..saving import register_serializable
+from ._common import (
+    add_weight_from_options,
+    int_tuple,
+    is_positive_int,
+    layer_label,
+    same_pads,
+    serialize_options,
+)
 
 __all__ = ["Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D"]
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 # Permutation from torch's (out, in, *k) storage to Keras's (*k, in, out) layout.
 _TORCH_TO_KERAS = {1: (2, 1, 0), 2: (2, 3, 1, 0), 3: (2, 3, 4, 1, 0)}
-
-
-def _serialize(module, obj):
-    return None if obj is None else module.serialize(obj)
 
 
 def _inverse(permutation):
@@ -65,12 +67,6 @@ class _OnKerasLayout:
         return result.permute(_inverse(self.permutation)) if self.permute_back else result
 
 
-def _same_pads(size, kernel, stride, dilation):
-    """Keras's "same" padding ``(before, after)`` along one axis."""
-    total = max((-(-size // stride) - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
-    return total // 2, total - total // 2
-
-
 class _BaseConv(Layer):
     """Shared machinery: argument checks, data formats, Keras "same"/"causal" padding,
     bias, activation, weights created in Keras's layout. Subclasses set ``rank``."""
@@ -87,13 +83,13 @@ class _BaseConv(Layer):
         name = padding.lower() if isinstance(padding, str) else padding
         if name not in self._paddings:
             raise ValueError(
-                f"{self._owner()}: padding must be one of {list(self._paddings)} "
+                f"{layer_label(self)}: padding must be one of {list(self._paddings)} "
                 f"(case-insensitive), received padding={padding!r}. Fix: e.g. padding='same'."
             )
         self.padding = name
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(
-                f"{self._owner()}: `strides > 1` not supported in conjunction with "
+                f"{layer_label(self)}: `strides > 1` not supported in conjunction with "
                 f"`dilation_rate > 1`. Received: strides={self.strides} and "
                 f"dilation_rate={self.dilation_rate}. Fix: use strides=1 with dilation, or "
                 "dilation_rate=1 with strides."
@@ -118,36 +114,28 @@ class _BaseConv(Layer):
             self._torch_padding = (0,)
             self._pad_list = [self.dilation_rate[0] * (self.kernel_size[0] - 1), 0]
         elif max(self.strides) == 1:
-            pads = [_same_pads(1, k, 1, d) for k, d in zip(self.kernel_size, self.dilation_rate)]
+            pads = [same_pads(1, k, 1, d) for k, d in zip(self.kernel_size, self.dilation_rate)]
             if all(a == b for a, b in pads):
                 self._torch_padding = tuple(a for a, _ in pads)
             else:
                 self._torch_padding = (0,) * rank
                 self._pad_list = [p for pair in reversed(pads) for p in pair]
 
-    def _owner(self):
-        return f'Layer "{self.name}" ({type(self).__name__})'
-
     def _int_tuple(self, value, arg, minimum=1):
         rank = self.rank
-        is_int = lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool)  # noqa: E731
-        items = (value,) * rank if is_int(value) else value
-        try:
-            items = None if isinstance(items, str) else tuple(items)
-        except TypeError:
-            items = None
-        if items is None or len(items) != rank or not all(is_int(v) and v >= minimum for v in items):
+        items = int_tuple(value, rank, minimum)
+        if items is None:
             kind = "positive" if minimum == 1 else "non-negative"
             raise ValueError(
-                f"{self._owner()}: {arg} must be a {kind} int or a tuple of {rank} {kind} "
+                f"{layer_label(self)}: {arg} must be a {kind} int or a tuple of {rank} {kind} "
                 f"ints, received {arg}={value!r}. Fix: e.g. {arg}={(minimum + 1,) * rank}."
             )
-        return tuple(int(v) for v in items)
+        return items
 
     def _positive(self, value, arg, example):
-        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value <= 0:
+        if not is_positive_int(value):
             raise ValueError(
-                f"{self._owner()}: {arg} must be a positive integer, received {arg}={value!r}. "
+                f"{layer_label(self)}: {arg} must be a positive integer, received {arg}={value!r}. "
                 f"Fix: e.g. {example}."
             )
         return int(value)
@@ -155,13 +143,13 @@ class _BaseConv(Layer):
     def _input_channels(self, input_shape):
         if len(input_shape) != self.rank + 2:
             raise ValueError(
-                f"{self._owner()} expects inputs of rank {self.rank + 2} (batch, "
+                f"{layer_label(self)} expects inputs of rank {self.rank + 2} (batch, "
                 f"{self.rank} spatial axes, channels), received input_shape={tuple(input_shape)}."
             )
         channels = input_shape[-1 if self._channels_last else 1]
         if channels is None:
             raise ValueError(
-                f"{self._owner()} needs the channel axis of its input to be known, received "
+                f"{layer_label(self)} needs the channel axis of its input to be known, received "
                 f"input_shape={tuple(input_shape)} (data_format={self.data_format!r}). Fix: "
                 "give the number of channels, or check data_format."
             )
@@ -182,12 +170,7 @@ class _BaseConv(Layer):
         )
 
     def _add_bias(self, size):
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(size,), initializer=self.bias_initializer, regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint, name="bias",
-            )
+        self.bias = add_weight_from_options(self, "bias", (size,)) if self.use_bias else None
 
     def _pad(self, x):
         """Returns ``(x, torch_padding)`` for a channels_first ``x``: symmetric padding
@@ -196,7 +179,7 @@ class _BaseConv(Layer):
             if self._pad_list is not None:
                 x = F.pad(x, self._pad_list)
             return x, self._torch_padding
-        pads = [_same_pads(size, k, s, d) for size, k, s, d in zip(
+        pads = [same_pads(size, k, s, d) for size, k, s, d in zip(
             x.shape[2:], self.kernel_size, self.strides, self.dilation_rate)]
         if all(a == b for a, b in pads):
             return x, tuple(a for a, _ in pads)
@@ -231,7 +214,7 @@ class _BaseConv(Layer):
             spatial, self.kernel_size, self.strides, self.dilation_rate))
         if any(o is not None and o <= 0 for o in out):
             raise ValueError(
-                f"{self._owner()}: computed output size would be negative or zero. Received "
+                f"{layer_label(self)}: computed output size would be negative or zero. Received "
                 f"input_shape={input_shape}, kernel_size={self.kernel_size}, strides="
                 f"{self.strides}, dilation_rate={self.dilation_rate}, padding={self.padding!r}. "
                 "Fix: use larger inputs, a smaller kernel, or padding='same'."
@@ -251,12 +234,14 @@ class _BaseConv(Layer):
             dilation_rate=self.dilation_rate,
             activation=activations.serialize(self.activation),
             use_bias=self.use_bias,
-            bias_initializer=_serialize(initializers, self.bias_initializer),
-            bias_regularizer=_serialize(regularizers, self.bias_regularizer),
-            activity_regularizer=_serialize(regularizers, self.activity_regularizer),
-            bias_constraint=_serialize(constraints, self.bias_constraint),
         )
-        return config
+        return serialize_options(
+            config,
+            bias_initializer=self.bias_initializer,
+            bias_regularizer=self.bias_regularizer,
+            activity_regularizer=self.activity_regularizer,
+            bias_constraint=self.bias_constraint,
+        )
 
     def extra_repr(self):
         return (f"name={self.name!r}, kernel_size={self.kernel_size}, strides={self.strides}, "
@@ -305,7 +290,7 @@ class _Conv(_BaseConv):
         self.groups = self._positive(groups, "groups", "groups=1")
         if self.filters % self.groups:
             raise ValueError(
-                f"{self._owner()}: the number of filters must be evenly divisible by the "
+                f"{layer_label(self)}: the number of filters must be evenly divisible by the "
                 f"number of groups. Received: groups={self.groups}, filters={self.filters}. "
                 "Fix: pick filters as a multiple of groups."
             )
@@ -320,7 +305,7 @@ class _Conv(_BaseConv):
         channels = self._input_channels(input_shape)
         if channels % self.groups:
             raise ValueError(
-                f"{self._owner()}: the number of input channels must be evenly divisible by "
+                f"{layer_label(self)}: the number of input channels must be evenly divisible by "
                 f"the number of groups. Received groups={self.groups}, but the input has "
                 f"{channels} channels (full input shape is {tuple(input_shape)}). Fix: choose "
                 "groups dividing the input channels."
@@ -339,14 +324,13 @@ class _Conv(_BaseConv):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            filters=self.filters,
-            groups=self.groups,
-            kernel_initializer=_serialize(initializers, self.kernel_initializer),
-            kernel_regularizer=_serialize(regularizers, self.kernel_regularizer),
-            kernel_constraint=_serialize(constraints, self.kernel_constraint),
+        config.update(filters=self.filters, groups=self.groups)
+        return serialize_options(
+            config,
+            kernel_initializer=self.kernel_initializer,
+            kernel_regularizer=self.kernel_regularizer,
+            kernel_constraint=self.kernel_constraint,
         )
-        return config
 
     def extra_repr(self):
         return f"filters={self.filters}, " + super().extra_repr()
@@ -515,14 +499,13 @@ class Conv2DTranspose(_BaseConv):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            filters=self.filters,
-            output_padding=self.output_padding,
-            kernel_initializer=_serialize(initializers, self.kernel_initializer),
-            kernel_regularizer=_serialize(regularizers, self.kernel_regularizer),
-            kernel_constraint=_serialize(constraints, self.kernel_constraint),
+        config.update(filters=self.filters, output_padding=self.output_padding)
+        return serialize_options(
+            config,
+            kernel_initializer=self.kernel_initializer,
+            kernel_regularizer=self.kernel_regularizer,
+            kernel_constraint=self.kernel_constraint,
         )
-        return config
 
 
 @register_serializable(package="keras")
@@ -597,13 +580,13 @@ class DepthwiseConv2D(_BaseConv):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            depth_multiplier=self.depth_multiplier,
-            depthwise_initializer=_serialize(initializers, self.depthwise_initializer),
-            depthwise_regularizer=_serialize(regularizers, self.depthwise_regularizer),
-            depthwise_constraint=_serialize(constraints, self.depthwise_constraint),
+        config["depth_multiplier"] = self.depth_multiplier
+        return serialize_options(
+            config,
+            depthwise_initializer=self.depthwise_initializer,
+            depthwise_regularizer=self.depthwise_regularizer,
+            depthwise_constraint=self.depthwise_constraint,
         )
-        return config
 
 
 @register_serializable(package="keras")
@@ -681,14 +664,13 @@ class SeparableConv2D(_BaseConv):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            filters=self.filters,
-            depth_multiplier=self.depth_multiplier,
-            depthwise_initializer=_serialize(initializers, self.depthwise_initializer),
-            pointwise_initializer=_serialize(initializers, self.pointwise_initializer),
-            depthwise_regularizer=_serialize(regularizers, self.depthwise_regularizer),
-            pointwise_regularizer=_serialize(regularizers, self.pointwise_regularizer),
-            depthwise_constraint=_serialize(constraints, self.depthwise_constraint),
-            pointwise_constraint=_serialize(constraints, self.pointwise_constraint),
+        config.update(filters=self.filters, depth_multiplier=self.depth_multiplier)
+        return serialize_options(
+            config,
+            depthwise_initializer=self.depthwise_initializer,
+            pointwise_initializer=self.pointwise_initializer,
+            depthwise_regularizer=self.depthwise_regularizer,
+            pointwise_regularizer=self.pointwise_regularizer,
+            depthwise_constraint=self.depthwise_constraint,
+            pointwise_constraint=self.pointwise_constraint,
         )
-        return config

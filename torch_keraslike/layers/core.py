@@ -9,12 +9,9 @@ from .. import activations, constraints, initializers, regularizers
 from ..input_spec import InputSpec
 from ..layer import Layer
 from ..saving import get_registered_name, get_registered_object, register_serializable
+from ._common import add_weight_from_options, is_positive_int, seeded_generator, serialize_options
 
 __all__ = ["Activation", "Dense", "Dropout", "Identity", "Lambda"]
-
-
-def _serialize(module, obj):
-    return None if obj is None else module.serialize(obj)
 
 
 @register_serializable(package="keras")
@@ -58,7 +55,7 @@ class Dense(Layer):
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        if not isinstance(units, numbers.Integral) or isinstance(units, bool) or units <= 0:
+        if not is_positive_int(units):
             raise ValueError(
                 f'Layer "{self.name}" (Dense): units must be a positive integer, received '
                 f"units={units!r}. Fix: e.g. Dense(64)."
@@ -83,23 +80,8 @@ class Dense(Layer):
                 f"received input_shape={input_shape}. Fix: give the feature size, e.g. "
                 "Input(shape=(16,))."
             )
-        self.kernel = self.add_weight(
-            shape=(input_dim, self.units),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-            name="kernel",
-        )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(self.units,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
-        else:
-            self.bias = None
+        self.kernel = add_weight_from_options(self, "kernel", (input_dim, self.units))
+        self.bias = add_weight_from_options(self, "bias", (self.units,)) if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs):
@@ -121,15 +103,17 @@ class Dense(Layer):
             units=self.units,
             activation=activations.serialize(self.activation),
             use_bias=self.use_bias,
-            kernel_initializer=_serialize(initializers, self.kernel_initializer),
-            bias_initializer=_serialize(initializers, self.bias_initializer),
-            kernel_regularizer=_serialize(regularizers, self.kernel_regularizer),
-            bias_regularizer=_serialize(regularizers, self.bias_regularizer),
-            activity_regularizer=_serialize(regularizers, self.activity_regularizer),
-            kernel_constraint=_serialize(constraints, self.kernel_constraint),
-            bias_constraint=_serialize(constraints, self.bias_constraint),
         )
-        return config
+        return serialize_options(
+            config,
+            kernel_initializer=self.kernel_initializer,
+            bias_initializer=self.bias_initializer,
+            kernel_regularizer=self.kernel_regularizer,
+            bias_regularizer=self.bias_regularizer,
+            activity_regularizer=self.activity_regularizer,
+            kernel_constraint=self.kernel_constraint,
+            bias_constraint=self.bias_constraint,
+        )
 
     def extra_repr(self):
         return f"name={self.name!r}, units={self.units}, activation={activations.serialize(self.activation)!r}"
@@ -235,15 +219,8 @@ class Dropout(Layer):
             size if want is None else want for size, want in zip(inputs.shape, self.noise_shape)
         )
         keep = torch.full(shape, 1 - self.rate, device=inputs.device, dtype=inputs.dtype)
-        mask = torch.bernoulli(keep, generator=self._seeded_generator(inputs.device))
+        mask = torch.bernoulli(keep, generator=seeded_generator(self, inputs.device))
         return inputs * mask / (1 - self.rate)
-
-    def _seeded_generator(self, device):
-        if self.seed is None:
-            return None
-        if self._generator is None or self._generator.device != device:
-            self._generator = torch.Generator(device=device).manual_seed(self.seed)
-        return self._generator
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

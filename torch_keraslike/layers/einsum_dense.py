@@ -1,6 +1,5 @@
 """``EinsumDense``: a dense layer written as an einsum equation."""
 
-import numbers
 import re
 
 import torch
@@ -9,6 +8,7 @@ from .. import activations, constraints, initializers, regularizers
 from ..input_spec import InputSpec
 from ..layer import Layer
 from ..saving import register_serializable
+from ._common import add_weight_from_options, as_tuple, is_positive_int, serialize_options
 
 __all__ = ["EinsumDense"]
 
@@ -16,10 +16,6 @@ _EQUATION = re.compile(
     r"^(?P<lead>\.\.\.)?(?P<inp>[a-zA-Z]+)(?P<trail>\.\.\.)?,(?P<ker>[a-zA-Z]+)->"
     r"(?P<out_lead>\.\.\.)?(?P<out>[a-zA-Z]+)(?P<out_trail>\.\.\.)?$"
 )
-
-
-def _serialize(module, obj):
-    return None if obj is None else module.serialize(obj)
 
 
 def _parse_equation(layer, equation):
@@ -210,15 +206,8 @@ class EinsumDense(Layer):
 
     def _check_output_shape(self, output_shape):
         inp, ker, out, side = self._letters
-        shape = (output_shape,) if isinstance(output_shape, numbers.Integral) else output_shape
-        try:
-            shape = tuple(shape)
-        except TypeError:
-            shape = None
-        valid = shape is not None and all(
-            d is None or (isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0)
-            for d in shape
-        )
+        shape = as_tuple(output_shape)
+        valid = shape is not None and all(d is None or is_positive_int(d) for d in shape)
         expected = len(out) if side == "left" else len(out) - 1
         if not valid or len(shape) != expected:
             raise ValueError(
@@ -234,23 +223,8 @@ class EinsumDense(Layer):
         kernel_shape, bias_shape, self.full_output_shape = _analyze(
             self, input_shape, self.partial_output_shape
         )
-        self.kernel = self.add_weight(
-            shape=kernel_shape,
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-            name="kernel",
-        )
-        if bias_shape is not None:
-            self.bias = self.add_weight(
-                shape=bias_shape,
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
-        else:
-            self.bias = None
+        self.kernel = add_weight_from_options(self, "kernel", kernel_shape)
+        self.bias = None if bias_shape is None else add_weight_from_options(self, "bias", bias_shape)
         inp, ker, _, side = self._letters
         offset = -len(inp) if side == "left" else 0
         axes = {offset + i: input_shape[offset + i] for i, c in enumerate(inp) if c in ker}
@@ -277,15 +251,17 @@ class EinsumDense(Layer):
             equation=self.equation,
             activation=activations.serialize(self.activation),
             bias_axes=self.bias_axes,
-            kernel_initializer=_serialize(initializers, self.kernel_initializer),
-            bias_initializer=_serialize(initializers, self.bias_initializer),
-            kernel_regularizer=_serialize(regularizers, self.kernel_regularizer),
-            bias_regularizer=_serialize(regularizers, self.bias_regularizer),
-            activity_regularizer=_serialize(regularizers, self.activity_regularizer),
-            kernel_constraint=_serialize(constraints, self.kernel_constraint),
-            bias_constraint=_serialize(constraints, self.bias_constraint),
         )
-        return config
+        return serialize_options(
+            config,
+            kernel_initializer=self.kernel_initializer,
+            bias_initializer=self.bias_initializer,
+            kernel_regularizer=self.kernel_regularizer,
+            bias_regularizer=self.bias_regularizer,
+            activity_regularizer=self.activity_regularizer,
+            kernel_constraint=self.kernel_constraint,
+            bias_constraint=self.bias_constraint,
+        )
 
     def extra_repr(self):
         return f"name={self.name!r}, equation={self.equation!r}, output_shape={self.partial_output_shape}"

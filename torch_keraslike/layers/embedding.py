@@ -1,21 +1,16 @@
 """``Embedding``: turns integer indices into dense vectors of a lookup table."""
 
-import numbers
-
 import torch
 import torch.nn.functional as F
 
 from .. import constraints, initializers, regularizers
 from ..layer import Layer
 from ..saving import register_serializable
+from ._common import add_weight_from_options, is_positive_int, serialize_options
 
 __all__ = ["Embedding"]
 
 _INDEX_DTYPES = (torch.int64, torch.int32)  # what F.embedding takes
-
-
-def _serialize(module, obj):
-    return None if obj is None else module.serialize(obj)
 
 
 @register_serializable(package="keras")
@@ -69,10 +64,7 @@ class Embedding(Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0
-            for v in (input_dim, output_dim)
-        ):
+        if not all(is_positive_int(v) for v in (input_dim, output_dim)):
             raise ValueError(
                 f'Layer "{self.name}" (Embedding): both `input_dim` and `output_dim` should be '
                 f"positive integers. Received input_dim={input_dim!r} and "
@@ -87,12 +79,8 @@ class Embedding(Layer):
         self.mask_zero = bool(mask_zero)
 
     def build(self, input_shape=None):
-        self.embeddings = self.add_weight(
-            shape=(self.input_dim, self.output_dim),
-            initializer=self.embeddings_initializer,
-            regularizer=self.embeddings_regularizer,
-            constraint=self.embeddings_constraint,
-            name="embeddings",
+        self.embeddings = add_weight_from_options(
+            self, "embeddings", (self.input_dim, self.output_dim)
         )
 
     def call(self, inputs):
@@ -111,15 +99,15 @@ class Embedding(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            input_dim=self.input_dim,
-            output_dim=self.output_dim,
-            embeddings_initializer=_serialize(initializers, self.embeddings_initializer),
-            embeddings_regularizer=_serialize(regularizers, self.embeddings_regularizer),
-            activity_regularizer=_serialize(regularizers, self.activity_regularizer),
-            embeddings_constraint=_serialize(constraints, self.embeddings_constraint),
-            mask_zero=self.mask_zero,
+        config.update(input_dim=self.input_dim, output_dim=self.output_dim)
+        serialize_options(
+            config,
+            embeddings_initializer=self.embeddings_initializer,
+            embeddings_regularizer=self.embeddings_regularizer,
+            activity_regularizer=self.activity_regularizer,
+            embeddings_constraint=self.embeddings_constraint,
         )
+        config["mask_zero"] = self.mask_zero
         return config
 
     def extra_repr(self):

@@ -18,12 +18,13 @@ comparison, nothing else, when all inputs have the same shape). The layers have 
 not supported.
 """
 
-import numbers
+import operator
 
 import torch
 
 from ..layer import Layer
 from ..saving import register_serializable
+from ._common import is_int, layer_label
 
 __all__ = ["Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract"]
 
@@ -82,6 +83,14 @@ def _shapes_of(inputs):
     return [tuple(x.shape) for x in inputs]
 
 
+def _fold(op, inputs):
+    """``op(...op(op(inputs[0], inputs[1]), inputs[2])..., inputs[-1])``, left to right."""
+    output = inputs[0]
+    for x in inputs[1:]:
+        output = op(output, x)
+    return output
+
+
 def _merged_dim(a, b):
     """Size of one broadcast axis (``None`` when unknown); -1 when incompatible."""
     if a is None:
@@ -97,7 +106,7 @@ def _elementwise_output_shape(layer, shapes):
     """Keras's output shape of an element-wise merge; raises on incompatible shapes."""
     if any(len(s) == 0 for s in shapes):
         raise ValueError(
-            f'Layer "{layer.name}" ({type(layer).__name__}) needs inputs with a batch axis, '
+            f"{layer_label(layer)} needs inputs with a batch axis, "
             f"received shapes {shapes}. Fix: add a batch axis, e.g. x[None]."
         )
     batch_sizes = {s[0] for s in shapes} - {None}
@@ -178,10 +187,7 @@ class Add(_Merge):
     """
 
     def _merge(self, inputs):
-        output = inputs[0]
-        for x in inputs[1:]:
-            output = output + x
-        return output
+        return _fold(operator.add, inputs)
 
 
 @register_serializable(package="keras")
@@ -234,10 +240,7 @@ class Multiply(_Merge):
     """
 
     def _merge(self, inputs):
-        output = inputs[0]
-        for x in inputs[1:]:
-            output = output * x
-        return output
+        return _fold(operator.mul, inputs)
 
 
 @register_serializable(package="keras")
@@ -254,10 +257,7 @@ class Average(_Merge):
     """
 
     def _merge(self, inputs):
-        output = inputs[0]
-        for x in inputs[1:]:
-            output = output + x
-        return output / len(inputs)
+        return _fold(operator.add, inputs) / len(inputs)
 
 
 @register_serializable(package="keras")
@@ -274,10 +274,7 @@ class Maximum(_Merge):
     """
 
     def _merge(self, inputs):
-        output = inputs[0]
-        for x in inputs[1:]:
-            output = torch.maximum(output, x)
-        return output
+        return _fold(torch.maximum, inputs)
 
 
 @register_serializable(package="keras")
@@ -294,10 +291,7 @@ class Minimum(_Merge):
     """
 
     def _merge(self, inputs):
-        output = inputs[0]
-        for x in inputs[1:]:
-            output = torch.minimum(output, x)
-        return output
+        return _fold(torch.minimum, inputs)
 
 
 @register_serializable(package="keras")
@@ -321,7 +315,7 @@ class Concatenate(Layer):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+        if not is_int(axis):
             raise ValueError(
                 f'Layer "{self.name}" (Concatenate): axis must be an int, received '
                 f"axis={axis!r}. Fix: e.g. Concatenate(axis=-1)."

@@ -16,6 +16,7 @@ from .. import constraints, initializers, regularizers
 from ..input_spec import InputSpec
 from ..layer import Layer
 from ..saving import register_serializable
+from ._common import add_weight_from_options, is_int, layer_label, serialize_options
 
 __all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization"]
 
@@ -23,25 +24,14 @@ _HALF = (torch.float16, torch.bfloat16)
 _MASK_EPSILON = 1e-7  # Keras's backend epsilon, used by its masked moments
 
 
-def _serialize(module, obj):
-    return None if obj is None else module.serialize(obj)
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
 class _Normalization(Layer):
     """Shared argument checks and gamma/beta handling."""
-
-    def _owner(self):
-        return f'Layer "{self.name}" ({type(self).__name__})'
 
     def _setup(self, epsilon, center, scale, beta_initializer, gamma_initializer,
                beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint):
         if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not epsilon >= 0:
             raise ValueError(
-                f"{self._owner()}: epsilon must be a non-negative number, received "
+                f"{layer_label(self)}: epsilon must be a non-negative number, received "
                 f"epsilon={epsilon!r}. Fix: e.g. epsilon=1e-3 (the Keras default)."
             )
         self.epsilon = float(epsilon)
@@ -54,9 +44,9 @@ class _Normalization(Layer):
         self.gamma_constraint = constraints.get(gamma_constraint)
 
     def _check_int_axis(self, axis):
-        if not _is_int(axis):
+        if not is_int(axis):
             raise TypeError(
-                f"{self._owner()}: axis must be an int, received axis={axis!r} (of type "
+                f"{layer_label(self)}: axis must be an int, received axis={axis!r} (of type "
                 f"{type(axis).__name__}). Fix: e.g. axis=-1 (channels_last) or axis=1 "
                 "(channels_first)."
             )
@@ -66,29 +56,20 @@ class _Normalization(Layer):
         ndim = len(input_shape)
         if not -ndim <= axis < ndim:
             raise ValueError(
-                f"{self._owner()}: axis {axis} is out of bounds for input shape "
+                f"{layer_label(self)}: axis {axis} is out of bounds for input shape "
                 f"{tuple(input_shape)} (rank {ndim}). Fix: use an axis in [{-ndim}, {ndim - 1}]."
             )
         axis %= ndim
         if input_shape[axis] is None:
             raise ValueError(
-                f"{self._owner()}: axis {axis} of the input should have a defined dimension, "
+                f"{layer_label(self)}: axis {axis} of the input should have a defined dimension, "
                 f"but the layer received an input with shape {tuple(input_shape)}."
             )
         return axis
 
     def _add_gamma_beta(self, shape, gamma=True, beta=True):
-        self.gamma = self.beta = None
-        if gamma:
-            self.gamma = self.add_weight(
-                shape=shape, initializer=self.gamma_initializer, regularizer=self.gamma_regularizer,
-                constraint=self.gamma_constraint, name="gamma",
-            )
-        if beta:
-            self.beta = self.add_weight(
-                shape=shape, initializer=self.beta_initializer, regularizer=self.beta_regularizer,
-                constraint=self.beta_constraint, name="beta",
-            )
+        self.gamma = add_weight_from_options(self, "gamma", shape) if gamma else None
+        self.beta = add_weight_from_options(self, "beta", shape) if beta else None
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -99,14 +80,16 @@ class _Normalization(Layer):
             epsilon=self.epsilon,
             center=self.center,
             scale=self.scale,
-            beta_initializer=_serialize(initializers, self.beta_initializer),
-            gamma_initializer=_serialize(initializers, self.gamma_initializer),
-            beta_regularizer=_serialize(regularizers, self.beta_regularizer),
-            gamma_regularizer=_serialize(regularizers, self.gamma_regularizer),
-            beta_constraint=_serialize(constraints, self.beta_constraint),
-            gamma_constraint=_serialize(constraints, self.gamma_constraint),
         )
-        return config
+        return serialize_options(
+            config,
+            beta_initializer=self.beta_initializer,
+            gamma_initializer=self.gamma_initializer,
+            beta_regularizer=self.beta_regularizer,
+            gamma_regularizer=self.gamma_regularizer,
+            beta_constraint=self.beta_constraint,
+            gamma_constraint=self.gamma_constraint,
+        )
 
 
 def _min_ndim(axes):
@@ -179,7 +162,7 @@ class BatchNormalization(_Normalization):
         self.axis = self._check_int_axis(axis)
         if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1:
             raise ValueError(
-                f"{self._owner()}: momentum must be a number in [0, 1], received "
+                f"{layer_label(self)}: momentum must be a number in [0, 1], received "
                 f"momentum={momentum!r}. Fix: e.g. momentum=0.99 (Keras's convention: the "
                 "weight of the old moving value)."
             )
@@ -206,7 +189,7 @@ class BatchNormalization(_Normalization):
     def call(self, inputs, training=None, mask=None):
         if mask is not None and mask.dim() != inputs.dim() - 1:
             raise ValueError(
-                f"{self._owner()}: the mask provided should be one dimension less than the "
+                f"{layer_label(self)}: the mask provided should be one dimension less than the "
                 f"inputs. Received: mask.shape={tuple(mask.shape)}, "
                 f"inputs.shape={tuple(inputs.shape)}."
             )
@@ -287,13 +270,13 @@ class BatchNormalization(_Normalization):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            axis=self.axis,
-            momentum=self.momentum,
-            moving_mean_initializer=_serialize(initializers, self.moving_mean_initializer),
-            moving_variance_initializer=_serialize(initializers, self.moving_variance_initializer),
-            synchronized=self.synchronized,
+        config.update(axis=self.axis, momentum=self.momentum)
+        serialize_options(
+            config,
+            moving_mean_initializer=self.moving_mean_initializer,
+            moving_variance_initializer=self.moving_variance_initializer,
         )
+        config["synchronized"] = self.synchronized
         return config
 
 
@@ -349,7 +332,7 @@ class LayerNormalization(_Normalization):
             axes = [self.axis]
         if len(set(axes)) != len(axes):
             raise ValueError(
-                f"{self._owner()}: axis contains duplicates: {axis!r}. Fix: list each axis once.")
+                f"{layer_label(self)}: axis contains duplicates: {axis!r}. Fix: list each axis once.")
         self._axes_given = tuple(axes)
         self.rms_scaling = bool(rms_scaling)
         self._setup(epsilon, center, scale, beta_initializer, gamma_initializer,
@@ -360,7 +343,7 @@ class LayerNormalization(_Normalization):
         axes = [self._resolve_axis(a, input_shape) for a in self._axes_given]
         if len(set(axes)) != len(axes):
             raise ValueError(
-                f"{self._owner()}: axis={self.axis!r} names the same axis twice for inputs of "
+                f"{layer_label(self)}: axis={self.axis!r} names the same axis twice for inputs of "
                 f"rank {len(input_shape)}. Fix: list each axis once."
             )
         shape = tuple(input_shape[a] for a in axes)
@@ -446,9 +429,9 @@ class GroupNormalization(_Normalization):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not _is_int(groups) or not (groups > 0 or groups == -1):
+        if not is_int(groups) or not (groups > 0 or groups == -1):
             raise ValueError(
-                f"{self._owner()}: groups must be a positive integer or -1 (one group per "
+                f"{layer_label(self)}: groups must be a positive integer or -1 (one group per "
                 f"channel), received groups={groups!r}. Fix: e.g. groups=32."
             )
         self.groups = int(groups)
@@ -461,7 +444,7 @@ class GroupNormalization(_Normalization):
         axis = self._resolve_axis(self.axis, input_shape)
         if axis == 0:
             raise ValueError(
-                f"{self._owner()}: axis={self.axis} is the batch axis of inputs of shape "
+                f"{layer_label(self)}: axis={self.axis} is the batch axis of inputs of shape "
                 f"{tuple(input_shape)}; group normalization needs a channel axis. Fix: e.g. "
                 "axis=-1 (channels_last) or axis=1 (channels_first)."
             )
@@ -469,7 +452,7 @@ class GroupNormalization(_Normalization):
         groups = channels if self.groups == -1 else self.groups
         if channels < groups or channels % groups:
             raise ValueError(
-                f"{self._owner()}: the number of channels ({channels}, axis {self.axis} of "
+                f"{layer_label(self)}: the number of channels ({channels}, axis {self.axis} of "
                 f"input shape {tuple(input_shape)}) must be a multiple of groups ({groups}). "
                 "Fix: pick groups dividing the channel count, or groups=-1."
             )

@@ -8,8 +8,6 @@ smaller half before (asymmetric when it is odd), max pooling never picks a padde
 position and average pooling leaves padded positions out of the average.
 """
 
-import numbers
-
 import torch
 import torch.nn.functional as F
 
@@ -17,6 +15,7 @@ from .. import config as _config
 from ..input_spec import InputSpec
 from ..layer import Layer
 from ..saving import register_serializable
+from ._common import int_tuple, layer_label, same_pads
 
 __all__ = [
     "AveragePooling1D",
@@ -34,44 +33,25 @@ _PADDINGS = ("valid", "same")
 
 def _int_tuple(layer, value, n, arg):
     """``value`` (an int or ``n`` ints, all positive) as a tuple of ``n`` ints."""
-    items = (value,) * n if isinstance(value, numbers.Integral) else value
-    try:
-        items = tuple(items)
-    except TypeError:
-        items = None
-    if (
-        items is None
-        or len(items) != n
-        or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in items)
-    ):
+    items = int_tuple(value, n)
+    if items is None:
         example = "2" if n == 1 else "2 or (2, 2)"
         raise ValueError(
-            f'Layer "{layer.name}" ({type(layer).__name__}): the `{arg}` argument must be a '
-            f"positive int or a tuple of {n} positive ints, received {arg}={value!r}. "
-            f"Fix: e.g. {arg}={example}."
+            f"{layer_label(layer)}: the `{arg}` argument must be a positive int or a tuple of "
+            f"{n} positive ints, received {arg}={value!r}. Fix: e.g. {arg}={example}."
         )
-    return tuple(int(v) for v in items)
+    return items
 
 
 def _check_padding(layer, padding):
     normalized = padding.lower() if isinstance(padding, str) else padding
     if normalized not in _PADDINGS:
         raise ValueError(
-            f'Layer "{layer.name}" ({type(layer).__name__}): `padding` must be "valid" or '
+            f'{layer_label(layer)}: `padding` must be "valid" or '
             f'"same", received padding={padding!r}. Fix: padding="same" keeps '
             'ceil(size / strides) steps, padding="valid" uses only full windows.'
         )
     return normalized
-
-
-def _same_pads(sizes, pool_size, strides):
-    """Keras's "same" padding per spatial axis: lists ``before`` and ``after``."""
-    before, after = [], []
-    for size, k, s in zip(sizes, pool_size, strides):
-        total = max((-(-size // s) - 1) * s + k - size, 0)
-        before.append(total // 2)
-        after.append(total - total // 2)
-    return before, after
 
 
 def _output_size(size, k, s, padding):
@@ -109,11 +89,11 @@ class _Pooling(Layer):
                     self._raise_too_small(inputs.shape)
             outputs = self._pool(x, 0)
         else:
-            before, after = _same_pads(sizes, k, s)
-            if before == after:
-                outputs = self._pool(x, tuple(before))
+            pads = [same_pads(size, window, step) for size, window, step in zip(sizes, k, s)]
+            if all(before == after for before, after in pads):
+                outputs = self._pool(x, tuple(before for before, _ in pads))
             else:
-                outputs = self._pool_asymmetric(x, before, after)
+                outputs = self._pool_asymmetric(x, pads)
         return outputs.movedim(1, -1) if channels_last else outputs
 
     def _pool(self, x, padding):
@@ -121,9 +101,9 @@ class _Pooling(Layer):
             return self._kernel(x, self.pool_size, self.strides, padding)
         return self._kernel(x, self.pool_size, self.strides, padding, count_include_pad=False)
 
-    def _pool_asymmetric(self, x, before, after):
+    def _pool_asymmetric(self, x, pads):
         # torch pads both sides alike, so pad explicitly (F.pad lists the last axis first).
-        pads = [p for b, a in zip(reversed(before), reversed(after)) for p in (b, a)]
+        pads = [p for pair in reversed(pads) for p in pair]
         if self._mode == "max":
             return self._kernel(F.pad(x, pads, value=float("-inf")), self.pool_size, self.strides)
         # Average of the real values only: the mean over the zero-padded window divided
@@ -135,7 +115,7 @@ class _Pooling(Layer):
 
     def _raise_too_small(self, shape):
         raise ValueError(
-            f'Layer "{self.name}" ({type(self).__name__}): with padding="valid" every spatial '
+            f'{layer_label(self)}: with padding="valid" every spatial '
             f"size must be at least pool_size={self.pool_size}, received an input of shape "
             f"{tuple(shape)} (data_format={self.data_format!r}). Fix: use padding=\"same\", a "
             "smaller pool_size, or a larger input."
@@ -321,7 +301,7 @@ class _GlobalPooling(Layer):
         self.data_format = _config.standardize_data_format(data_format)
         if not isinstance(keepdims, bool):
             raise ValueError(
-                f'Layer "{self.name}" ({type(self).__name__}): keepdims must be True or False, '
+                f"{layer_label(self)}: keepdims must be True or False, "
                 f"received keepdims={keepdims!r}."
             )
         self.keepdims = keepdims

@@ -17,23 +17,26 @@ while training, and ``use_cudnn=False`` run a documented Python loop over time s
 (:meth:`_RNN._loop`), which follows Keras's cell step by step.
 """
 
-import numbers
-
 import torch
 
 from .. import activations, constraints, initializers, regularizers
 from ..input_spec import InputSpec
 from ..layer import Layer
 from ..saving import register_serializable
+from ._common import (
+    add_weight_from_options,
+    is_dropout_rate,
+    is_positive_int,
+    is_seed,
+    layer_label,
+    seeded_generator,
+    serialize_options,
+)
 
 __all__ = ["GRU", "LSTM"]
 
 _TANH = (activations.tanh, torch.tanh)
 _SIGMOID = (activations.sigmoid, torch.sigmoid)
-
-
-def _serialize(module, obj):
-    return None if obj is None else module.serialize(obj)
 
 
 class _UnitForgetBias(initializers.Initializer):
@@ -106,14 +109,14 @@ class _RNN(Layer):
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         cls = type(self).__name__
-        where = f'Layer "{self.name}" ({cls})'
-        if not isinstance(units, numbers.Integral) or isinstance(units, bool) or units <= 0:
+        where = layer_label(self)
+        if not is_positive_int(units):
             raise ValueError(
                 f"{where}: units must be a positive integer, received units={units!r}. "
                 f"Fix: e.g. {cls}(32)."
             )
         for arg, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
-            if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
+            if not is_dropout_rate(rate):
                 raise ValueError(
                     f"{where}: {arg} must be a float in [0, 1), received {arg}={rate!r}. "
                     f"Fix: e.g. {arg}=0.2."
@@ -130,7 +133,7 @@ class _RNN(Layer):
                 f"{where}: use_cudnn must be 'auto', True or False, received "
                 f"use_cudnn={use_cudnn!r}."
             )
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+        if not is_seed(seed):
             raise ValueError(f"{where}: seed must be an int or None, received seed={seed!r}.")
         self.units = int(units)
         self.activation = activations.get(activation)
@@ -169,7 +172,7 @@ class _RNN(Layer):
         )
         if self.use_cudnn is True and not (self._fusable and self.recurrent_dropout == 0):
             raise ValueError(
-                f'Layer "{self.name}" ({type(self).__name__}): use_cudnn=True was specified, '
+                f"{layer_label(self)}: use_cudnn=True was specified, "
                 "but the fused kernel needs activation='tanh', recurrent_activation='sigmoid'"
                 f"{', reset_after=True' if type(self) is GRU else ''} and recurrent_dropout=0. "
                 "Fix: pass use_cudnn='auto' to fall back to the step-by-step implementation."
@@ -180,24 +183,14 @@ class _RNN(Layer):
         input_dim = input_shape[-1]
         if len(input_shape) != 3 or input_dim is None:
             raise ValueError(
-                f'Layer "{self.name}" ({type(self).__name__}) needs 3-D inputs (batch, '
+                f"{layer_label(self)} needs 3-D inputs (batch, "
                 f"timesteps, features) with a known feature size, received input_shape="
                 f"{tuple(input_shape)}."
             )
         width = self._gates * self.units
-        self.kernel = self.add_weight(
-            shape=(input_dim, width),
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-            name="kernel",
-        )
-        self.recurrent_kernel = self.add_weight(
-            shape=(self.units, width),
-            initializer=self.recurrent_initializer,
-            regularizer=self.recurrent_regularizer,
-            constraint=self.recurrent_constraint,
-            name="recurrent_kernel",
+        self.kernel = add_weight_from_options(self, "kernel", (input_dim, width))
+        self.recurrent_kernel = add_weight_from_options(
+            self, "recurrent_kernel", (self.units, width), options="recurrent"
         )
         if self.use_bias:
             self.bias = self.add_weight(
@@ -221,7 +214,7 @@ class _RNN(Layer):
     def call(self, sequences, initial_state=None, mask=None, training=None):
         if mask is not None:
             raise NotImplementedError(
-                f'Layer "{self.name}" ({type(self).__name__}): masking (mask=...) is not '
+                f"{layer_label(self)}: masking (mask=...) is not "
                 "supported. Fix: give sequences equal lengths (e.g. crop or bucket them), "
                 "or use the output at each sequence's last valid step with "
                 "return_sequences=True."
@@ -255,14 +248,14 @@ class _RNN(Layer):
             if isinstance(initial_state, (list, tuple)):
                 received += f" of length {len(initial_state)}"
             raise ValueError(
-                f'Layer "{self.name}" ({type(self).__name__}) expects initial_state to be a '
+                f"{layer_label(self)} expects initial_state to be a "
                 f"list of {n} tensor(s) [{names}] of shape (batch, {self.units}), received "
                 f"{received}."
             )
         for state in initial_state:
             if not isinstance(state, torch.Tensor) or tuple(state.shape) != (batch, self.units):
                 raise ValueError(
-                    f'Layer "{self.name}" ({type(self).__name__}): each initial state '
+                    f"{layer_label(self)}: each initial state "
                     f"[{names}] must have shape (batch, units) = ({batch}, {self.units}), "
                     f"received {tuple(getattr(state, 'shape', ())) or type(state).__name__}."
                 )
@@ -271,12 +264,7 @@ class _RNN(Layer):
     def _dropout_mask(self, shape, rate, like):
         """Keras's dropout mask: 0 or ``1 / (1 - rate)``, fixed over the time steps."""
         keep = torch.full(shape, 1 - rate, dtype=like.dtype, device=like.device)
-        generator = None
-        if self.seed is not None:
-            if self._generator is None or self._generator.device != like.device:
-                self._generator = torch.Generator(device=like.device).manual_seed(self.seed)
-            generator = self._generator
-        return torch.bernoulli(keep, generator=generator) / (1 - rate)
+        return torch.bernoulli(keep, generator=seeded_generator(self, like.device)) / (1 - rate)
 
     def _loop(self, sequences, states, training):
         """Python-loop fallback over time steps, for the configurations without a fused
@@ -340,16 +328,21 @@ class _RNN(Layer):
             activation=activations.serialize(self.activation),
             recurrent_activation=activations.serialize(self.recurrent_activation),
             use_bias=self.use_bias,
-            kernel_initializer=_serialize(initializers, self.kernel_initializer),
-            recurrent_initializer=_serialize(initializers, self.recurrent_initializer),
-            bias_initializer=_serialize(initializers, self.bias_initializer),
-            kernel_regularizer=_serialize(regularizers, self.kernel_regularizer),
-            recurrent_regularizer=_serialize(regularizers, self.recurrent_regularizer),
-            bias_regularizer=_serialize(regularizers, self.bias_regularizer),
-            activity_regularizer=_serialize(regularizers, self.activity_regularizer),
-            kernel_constraint=_serialize(constraints, self.kernel_constraint),
-            recurrent_constraint=_serialize(constraints, self.recurrent_constraint),
-            bias_constraint=_serialize(constraints, self.bias_constraint),
+        )
+        serialize_options(
+            config,
+            kernel_initializer=self.kernel_initializer,
+            recurrent_initializer=self.recurrent_initializer,
+            bias_initializer=self.bias_initializer,
+            kernel_regularizer=self.kernel_regularizer,
+            recurrent_regularizer=self.recurrent_regularizer,
+            bias_regularizer=self.bias_regularizer,
+            activity_regularizer=self.activity_regularizer,
+            kernel_constraint=self.kernel_constraint,
+            recurrent_constraint=self.recurrent_constraint,
+            bias_constraint=self.bias_constraint,
+        )
+        config.update(
             dropout=self.dropout,
             recurrent_dropout=self.recurrent_dropout,
             seed=self.seed,

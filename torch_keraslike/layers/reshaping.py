@@ -2,7 +2,6 @@
 ``ZeroPadding2D``."""
 
 import math
-import numbers
 import struct
 from fractions import Fraction
 
@@ -12,12 +11,9 @@ from .. import config as _config
 from ..input_spec import InputSpec
 from ..layer import Layer
 from ..saving import register_serializable
+from ._common import as_tuple, int_tuple, is_int
 
 __all__ = ["Flatten", "Permute", "Reshape", "UpSampling2D", "ZeroPadding2D"]
-
-
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 @register_serializable(package="keras")
@@ -90,12 +86,8 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
-        shape = (target_shape,) if _is_int(target_shape) else target_shape
-        try:
-            shape = tuple(shape)
-        except TypeError:
-            shape = None
-        if shape is None or not all(_is_int(d) and (d > 0 or d == -1) for d in shape):
+        shape = as_tuple(target_shape)
+        if shape is None or not all(is_int(d) and (d > 0 or d == -1) for d in shape):
             raise ValueError(
                 f'Layer "{self.name}" (Reshape): target_shape must be a tuple of positive ints '
                 f"(one of them may be -1), without the batch axis, received "
@@ -178,7 +170,7 @@ class Permute(Layer):
             dims_tuple = None
         if (
             not dims_tuple
-            or not all(_is_int(d) for d in dims_tuple)
+            or not all(is_int(d) for d in dims_tuple)
             or sorted(dims_tuple) != list(range(1, len(dims_tuple) + 1))
         ):
             raise ValueError(
@@ -200,18 +192,6 @@ class Permute(Layer):
         config = super().get_config()
         config["dims"] = self.dims
         return config
-
-
-def _pair(value, minimum):
-    """``value`` (an int or 2 ints, each >= minimum) as a tuple of 2 ints."""
-    items = (value, value) if _is_int(value) else value
-    try:
-        items = tuple(items)
-    except TypeError:
-        items = None
-    if items is None or len(items) != 2 or not all(_is_int(v) and v >= minimum for v in items):
-        return None
-    return tuple(int(v) for v in items)
 
 
 _INTERPOLATIONS = ("nearest", "bilinear")
@@ -255,7 +235,7 @@ class UpSampling2D(Layer):
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(**kwargs)
-        self.size = _pair(size, 1)
+        self.size = int_tuple(size, 2)
         if self.size is None:
             raise ValueError(
                 f'Layer "{self.name}" (UpSampling2D): size must be a positive int or a tuple of '
@@ -348,8 +328,8 @@ class ZeroPadding2D(Layer):
             f"(left_pad, right_pad)), all non-negative. Received: padding={padding!r}. Fix: "
             f'e.g. padding=1 or padding=((1, 0), (2, 1)) (layer "{self.name}").'
         )
-        if _is_int(padding):
-            pair = _pair(padding, 0)
+        if is_int(padding):
+            pair = int_tuple(padding, 2, minimum=0)
             if pair is None:
                 raise ValueError(fix)
             return (pair, pair)
@@ -362,7 +342,7 @@ class ZeroPadding2D(Layer):
                 f"`padding` should have two elements. Received: padding={padding!r}. Fix: "
                 f'e.g. padding=(1, 2) or padding=((1, 0), (2, 1)) (layer "{self.name}").'
             )
-        pairs = tuple(_pair(entry, 0) for entry in entries)
+        pairs = tuple(int_tuple(entry, 2, minimum=0) for entry in entries)
         if None in pairs:
             raise ValueError(fix)
         return pairs
