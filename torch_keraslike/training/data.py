@@ -33,6 +33,7 @@ from torch.utils.data import DataLoader
 __all__ = [
     "ArrayAdapter",
     "DataLoaderAdapter",
+    "concat_batches",
     "flatten",
     "make_adapter",
     "map_structure",
@@ -61,6 +62,20 @@ def map_structure(fn, structure):
     if isinstance(structure, dict):
         return {key: map_structure(fn, item) for key, item in structure.items()}
     return fn(structure)
+
+
+def concat_batches(batches):
+    """Concatenates per-batch outputs (a list of tensors or of equal structures of
+    tensors) along the batch axis, as NumPy arrays in the same structure."""
+    first = batches[0]
+    if isinstance(first, torch.Tensor):
+        joined = torch.cat(batches) if len(batches) > 1 else first
+        return (joined.float() if joined.dtype == torch.bfloat16 else joined).numpy()
+    if isinstance(first, dict):
+        return {key: concat_batches([b[key] for b in batches]) for key in first}
+    if isinstance(first, (list, tuple)):
+        return type(first)(concat_batches([b[i] for b in batches]) for i in range(len(first)))
+    return batches
 
 
 def to_device(structure, device):
@@ -117,9 +132,9 @@ def _to_tensor(value, path, where):
             f"{where}: {path} is an array of dtype {array.dtype}, which has no tensor "
             "equivalent. Fix: convert it to numbers first (e.g. array.astype('float32'))."
         )
-    if not array.flags.writeable:
-        array = array.copy()  # torch.from_numpy warns on read-only arrays
-    tensor = torch.from_numpy(np.ascontiguousarray(array))
+    if not array.flags.writeable or not array.flags.c_contiguous:
+        array = array.copy(order="C")  # torch.from_numpy warns on read-only arrays
+    tensor = torch.from_numpy(array)
     if tensor.dtype == torch.float64 and torch.get_default_dtype() != torch.float64:
         tensor = tensor.to(torch.get_default_dtype())
     return tensor

@@ -499,9 +499,10 @@ class CompiledLoss:
             total = total + value * entry.weight
         return total, (values if len(values) > 1 else None)
 
-    def validate(self, y_true, y_pred, where):
+    def validate(self, y_true, y_pred, where, run=True):
         """Checks ``y_true`` against the first batch's predictions, with errors that
-        name the output and both shapes. Runs once, before training."""
+        name the output and both shapes; ``run`` also computes the loss once. Runs
+        before training."""
         preds = flatten(y_pred)
         if y_true is None:
             raise ValueError(
@@ -532,6 +533,8 @@ class CompiledLoss:
                     f"not fit the loss {_loss_name(entry.fn)}: {problem}. Fix: pass targets of "
                     "the shape the loss expects, or change the loss or the model's output."
                 )
+            if not run:
+                continue
             try:
                 entry.call(target, pred)
             except Exception as error:  # noqa: BLE001 - re-raised with context

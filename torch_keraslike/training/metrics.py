@@ -129,7 +129,10 @@ class Mean(Metric):
         values = values.detach()
         if self.total is None:
             self.total = torch.zeros((), dtype=torch.float32, device=values.device)
-        if sample_weight is None:
+        if values.dim() == 0 and isinstance(sample_weight, (int, float)):
+            self.total.add_(values, alpha=sample_weight)  # a batch's loss: one kernel
+            self.count += sample_weight
+        elif sample_weight is None:
             self.total.add_(values.sum(dtype=torch.float32))
             self.count += values.numel()
         elif isinstance(sample_weight, (int, float)):
@@ -137,7 +140,8 @@ class Mean(Metric):
             self.count += sample_weight * values.numel()
         else:
             weight = torch.as_tensor(sample_weight, device=values.device, dtype=torch.float32)
-            weight = torch.broadcast_to(weight.reshape(weight.shape + (1,) * (values.dim() - weight.dim())), values.shape)
+            weight = weight.reshape(weight.shape + (1,) * (values.dim() - weight.dim()))
+            weight = torch.broadcast_to(weight, values.shape)
             self.total.add_((values.float() * weight).sum())
             self.count = self.count + weight.sum()
 

@@ -57,8 +57,7 @@ class OptimizerSpec:
     torch_class = None
 
     def __init__(self, learning_rate):
-        self.learning_rate = _check(learning_rate, "learning_rate", type(self).__name__, low=0.0,
-                                    low_inclusive=False)
+        self.learning_rate = _check(learning_rate, "learning_rate", type(self).__name__)
 
     def torch_kwargs(self):
         raise NotImplementedError

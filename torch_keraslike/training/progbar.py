@@ -56,6 +56,14 @@ def _step_time(seconds):
     return f"{seconds * 1e6:.0f}us/step"
 
 
+def _interactive(stream):
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return tty or "ipykernel" in sys.modules
+
+
 class ProgressBar:
     """One progress display (an epoch of ``fit``, an ``evaluate`` or a ``predict``).
 
@@ -63,12 +71,16 @@ class ProgressBar:
         total: number of steps, or None when unknown.
         verbose: 0, 1 or 2 (see the module docstring).
         title: line printed first (``"Epoch 1/5"``), or None.
-        interval: seconds between refreshes of the running values.
+        interval: seconds between refreshes of the running values; default 0.1 on a
+            terminal or in a notebook, 15 when the output goes to a file or a pipe (each
+            refresh would add to the log there).
     """
 
-    def __init__(self, total, verbose, title=None, interval=0.1):
+    def __init__(self, total, verbose, title=None, interval=None):
         self.total = total
         self.verbose = verbose
+        if interval is None:
+            interval = 0.1 if _interactive(sys.stdout) else 15.0
         self.interval = interval
         self.steps = 0
         self.start = time.perf_counter()

@@ -30,8 +30,8 @@ from torch.nn.parameter import UninitializedTensorMixin
 from .. import callbacks as callbacks_module
 from .._layer_weights import LayerWeightsMixin
 from . import optimizers
-from .data import (ArrayAdapter, DataLoader, flatten, make_adapter, map_structure, num_samples,
-                   to_device)
+from .data import (ArrayAdapter, DataLoader, concat_batches, flatten, make_adapter, map_structure,
+                   num_samples, to_device)
 from .losses import CompiledLoss
 from .metrics import CompiledMetrics, Mean, flat
 from .progbar import ProgressBar, resolve_verbose
@@ -48,7 +48,7 @@ how to {what}. Example:
 
 class _ModelLosses:
     """``model.losses`` (losses added by the latest call, plus weight regularizers),
-    with the layer walk done once per ``fit`` instead of once per step."""
+    with the layer walk done once instead of at every step."""
 
     def __init__(self, model):
         self.modules = [m for m in model.modules() if isinstance(m, LayerWeightsMixin)]
@@ -88,7 +88,7 @@ class _TrainState:
         self.model_losses = None
         self.loss_tracker = Mean("loss")
         self.output_trackers = []
-        self.validated = set()
+        self.validated = {}  # batch signature -> output shapes/dtypes of the dry run
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -138,7 +138,7 @@ class _TrainState:
 
 
 def _jit_options(jit_compile, jit_backend, run_eagerly):
-    if run_eagerly:
+    if run_eagerly or jit_compile == "auto":  # Keras's "auto": eager here
         return None
     if isinstance(jit_compile, dict):
         unknown = [key for key in jit_compile if key not in _JIT_KEYS]
@@ -181,21 +181,6 @@ def _check_int(value, name, where, minimum=0, allow_none=False):
     return int(value)
 
 
-def _concat(batches):
-    """Concatenates a list of per-batch outputs (same structure) into NumPy arrays."""
-    first = batches[0]
-    if isinstance(first, torch.Tensor):
-        joined = torch.cat(batches) if len(batches) > 1 else first
-        if joined.dtype in (torch.bfloat16,):
-            joined = joined.float()
-        return joined.numpy()
-    if isinstance(first, dict):
-        return {key: _concat([b[key] for b in batches]) for key in first}
-    if isinstance(first, (list, tuple)):
-        return type(first)(_concat([b[i] for b in batches]) for i in range(len(first)))
-    return batches
-
-
 class Trainer:
     """Keras's training API as a mixin of :class:`~torch_keraslike.Model`."""
 
@@ -228,7 +213,7 @@ class Trainer:
                 callables; several outputs: one entry per output, or a dict by name.
             jit_compile: True runs the training, test and predict steps through
                 ``torch.compile`` (default backend ``"inductor"``); a dict gives its
-                options, e.g. ``{"backend": "eager"}``.
+                options, e.g. ``{"backend": "eager"}``. False or ``"auto"``: eager.
             loss_weights: list or dict weighting each output's loss.
             jit_backend: shortcut for the ``torch.compile`` backend of ``jit_compile``.
             run_eagerly: True turns ``jit_compile`` off (debugging).
@@ -261,9 +246,9 @@ class Trainer:
             metrics=CompiledMetrics(metrics),
             jit=_jit_options(jit_compile, jit_backend, run_eagerly),
         )
-        vars(self)["_tkl_train"] = state
         if all(m.built for m in self.modules() if isinstance(m, LayerWeightsMixin)):
             self._tkl_make_optimizer(state)
+        vars(self)["_tkl_train"] = state
         return None
 
     @property
@@ -351,12 +336,22 @@ class Trainer:
         self.eval()
         try:
             with torch.no_grad():
-                y_pred = self(x)
-                if not state.bound:
-                    self._tkl_bind(state, y, y_pred)
+                try:
+                    y_pred = self(x)
+                except ValueError as error:
+                    if where == "fit":
+                        raise
+                    raise ValueError(f"{where}: the model rejected the first batch: {error}") from error
+                names = state.output_names or self._tkl_output_names(y_pred)
                 if state.loss is not None:
+                    if not state.bound:
+                        state.loss.bind(names)
                     state.loss.validate(y, y_pred, where)
-                state.model_losses = _ModelLosses(self)
+                if not state.bound:
+                    self._tkl_bind(state, names, y, y_pred)
+                if state.model_losses is None:
+                    # Kept for the whole compile: a compiled step guards on this object.
+                    state.model_losses = _ModelLosses(self)
                 if state.loss is None and not state.model_losses():
                     raise ValueError(
                         f'{where}: model "{self.name}" has no loss: compile() got no loss and '
@@ -367,18 +362,44 @@ class Trainer:
             self.train(was_training)
         if training:
             self._tkl_make_optimizer(state)
-        state.validated.add(_signature(batch))
+            self._tkl_check_trainable(where)
+        state.validated[_signature(batch)] = [(tuple(p.shape[1:]), p.dtype) for p in flat(y_pred)]
         return self._tkl_model_device()
 
-    def _tkl_bind(self, state, y, y_pred):
-        names = self._tkl_output_names(y_pred)
+    def _tkl_ensure_prepared(self, batch, where, training):
+        """:meth:`_tkl_prepare`, skipped for batches shaped like one already checked."""
+        state = vars(self)["_tkl_train"]
+        specs = state.validated.get(_signature(batch))
+        if specs is None or (training and state.optimizer is None):
+            return self._tkl_prepare(batch, where, training)
+        x, y = batch
+        if state.loss is not None:
+            # Same shapes as a checked batch: only the target values (class ranges) can
+            # differ; they are checked against shape-only stand-ins of the outputs.
+            count = num_samples(x)
+            preds = [torch.empty((count,) + shape, dtype=dtype, device="meta") for shape, dtype in specs]
+            state.loss.validate(y, preds, where, run=False)
+        if training:
+            self._tkl_check_trainable(where)
+        return self._tkl_model_device()
+
+    def _tkl_check_trainable(self, where):
+        if not any(p.requires_grad for p in self.parameters()):
+            raise ValueError(
+                f'{where}: model "{self.name}" has no trainable weights: all of them are frozen '
+                "(trainable=False), so training cannot change anything. Fix: set "
+                "layer.trainable = True on the layers to train, or use evaluate()."
+            )
+
+    def _tkl_bind(self, state, names, y, y_pred):
+        """Creates the metrics (and per-output loss trackers) for the model's outputs."""
         targets = flat(y) if y is not None else [None] * len(names)
         losses_by_index = {}
         if state.loss is not None:
-            state.loss.bind(names)
-            targets = state.loss.flat_targets(y) if y is not None else targets
+            targets = state.loss.flat_targets(y)
             losses_by_index = {e.index: e.fn for e in state.loss.entries}
-            state.output_trackers = [Mean(e.name) for e in state.loss.entries] if len(state.loss.entries) > 1 else []
+            entries = state.loss.entries
+            state.output_trackers = [Mean(e.name) for e in entries] if len(entries) > 1 else []
         if len(targets) < len(names):
             targets = list(targets) + [None] * (len(names) - len(targets))
         state.metrics.bind(names, losses_by_index, targets, flat(y_pred))
@@ -479,9 +500,9 @@ class Trainer:
                     "Fix: pass validation_data=another_loader."
                 )
             train, val = train.split(validation_split)
-        device = self._tkl_prepare(train.peek(), "fit", training=True)
+        device = self._tkl_ensure_prepared(train.peek(), "fit", training=True)
         if val is not None:
-            self._tkl_prepare(val.peek(), "fit(validation_data)", training=False)
+            self._tkl_ensure_prepared(val.peek(), "fit(validation_data)", training=False)
         names = state.names
         steps = steps_per_epoch or train.num_batches
         cbs = callbacks_module.CallbackList(
@@ -597,7 +618,7 @@ class Trainer:
         verbose = resolve_verbose(verbose, "evaluate")
         steps = _check_int(steps, "steps", "evaluate", 1, allow_none=True)
         data = make_adapter(x, y, batch_size, False, "evaluate")
-        device = self._tkl_prepare(data.peek(), "evaluate", training=False)
+        device = self._tkl_ensure_prepared(data.peek(), "evaluate", training=False)
         cbs = callbacks_module.CallbackList(callbacks, model=self, verbose=verbose,
                                             steps=steps or data.num_batches)
         bar = ProgressBar(steps or data.num_batches, verbose)
@@ -653,19 +674,14 @@ class Trainer:
         finally:
             self.train(was_training)
         bar.finish()
-        return _concat(outputs)
+        return concat_batches(outputs)
 
     # ---------------------------------------------------------- single batches
     def _tkl_single_batch(self, x, y, where, training):
         state = self._tkl_state(where, "train" if training else "compute the loss")
         data = ArrayAdapter(x, y, where=where)
         batch = (data.x, data.y)
-        if training and (_signature(batch) not in state.validated or state.optimizer is None):
-            device = self._tkl_prepare(batch, where, training=True)
-        elif not training and not state.bound:
-            device = self._tkl_prepare(batch, where, training=False)
-        else:
-            device = self._tkl_model_device()
+        device = self._tkl_ensure_prepared(batch, where, training)
         batch = (to_device(batch[0], device), to_device(batch[1], device))
         state.reset_metrics()
         was_training = self.training

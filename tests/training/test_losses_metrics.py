@@ -1,0 +1,263 @@
+"""Keras losses, metrics and optimizer names: values against NumPy formulas, errors."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from torch_keraslike.training import losses, metrics, optimizers
+from torch_keraslike.training.losses import CompiledLoss
+from torch_keraslike.training.metrics import CompiledMetrics
+
+EPS = 1e-7
+
+
+def t(array, dtype=torch.float32):
+    return torch.tensor(np.asarray(array), dtype=dtype)
+
+
+def np_log_softmax(z):
+    z = z - z.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
+# ---------------------------------------------------------------------- losses
+def test_mse_and_mae_align_ranks_instead_of_broadcasting():
+    y_true = np.array([1.0, 2.0, 3.0])
+    y_pred = np.array([[1.5], [2.0], [1.0]])
+    assert float(losses.MeanSquaredError()(t(y_true), t(y_pred))) == pytest.approx(np.mean((y_pred[:, 0] - y_true) ** 2))
+    assert float(losses.MeanAbsoluteError()(t(y_true), t(y_pred))) == pytest.approx(np.mean(np.abs(y_pred[:, 0] - y_true)))
+    per_sample = losses.mean_squared_error(t([[1.0, 3.0]]), t([[0.0, 0.0]]))
+    torch.testing.assert_close(per_sample, t([5.0]))
+    # float64 targets are cast to the prediction's dtype
+    assert losses.get("mse")(torch.ones(2, 1, dtype=torch.float64), torch.zeros(2, 1)).dtype == torch.float32
+
+
+def test_binary_crossentropy_clips_probabilities_and_handles_logits():
+    y_true = np.array([[1.0], [0.0], [1.0], [0.0]])
+    probs = np.array([[1.0], [0.0], [0.0], [0.3]])  # exact 0/1 probabilities are clipped
+    clipped = np.clip(probs, EPS, 1 - EPS)
+    expected = -np.mean(y_true * np.log(clipped) + (1 - y_true) * np.log(1 - clipped))
+    assert float(losses.get("binary_crossentropy")(t(y_true), t(probs))) == pytest.approx(expected, rel=1e-5)
+    logits = np.array([[2.0], [-1.0], [0.5], [3.0]])
+    sig = 1 / (1 + np.exp(-logits))
+    expected = -np.mean(y_true * np.log(sig) + (1 - y_true) * np.log(1 - sig))
+    bce = losses.BinaryCrossentropy(from_logits=True)
+    assert float(bce(t(y_true), t(logits))) == pytest.approx(expected, rel=1e-5)
+    smooth = losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.2)
+    y_smooth = y_true * 0.8 + 0.1
+    expected = -np.mean(y_smooth * np.log(sig) + (1 - y_smooth) * np.log(1 - sig))
+    assert float(smooth(t(y_true), t(logits))) == pytest.approx(expected, rel=1e-5)
+    assert float(bce(t(y_true), t(logits))) == pytest.approx(float(bce.call(t(y_true), t(logits)).mean()))
+
+
+def test_categorical_crossentropy_normalises_probabilities_and_smooths_labels():
+    y_true = np.eye(3)[[0, 2]]
+    scores = np.array([[2.0, 1.0, 1.0], [0.5, 0.5, 1.0]])  # rows do not sum to 1
+    probs = np.clip(scores / scores.sum(-1, keepdims=True), EPS, 1 - EPS)
+    expected = -np.mean(np.sum(y_true * np.log(probs), -1))
+    assert float(losses.get("categorical_crossentropy")(t(y_true), t(scores))) == pytest.approx(expected, rel=1e-5)
+    logits = np.array([[1.0, -1.0, 0.0], [0.2, 0.1, 3.0]])
+    smooth = y_true * 0.9 + 0.1 / 3
+    expected = -np.mean(np.sum(smooth * np_log_softmax(logits), -1))
+    cce = losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)
+    assert float(cce(t(y_true), t(logits))) == pytest.approx(expected, rel=1e-5)
+
+
+def test_sparse_categorical_crossentropy_labels_shapes_and_logits():
+    logits = np.random.default_rng(0).normal(size=(4, 5))
+    labels = np.array([0, 4, 2, 1])
+    expected = -np.mean(np_log_softmax(logits)[np.arange(4), labels])
+    scce = losses.SparseCategoricalCrossentropy(from_logits=True)
+    for y in (t(labels, torch.int64), t(labels[:, None], torch.int32), t(labels, torch.float32)):
+        assert float(scce(y, t(logits))) == pytest.approx(expected, rel=1e-5)
+    probs = np.exp(np_log_softmax(logits))
+    assert float(losses.get("sparse_categorical_crossentropy")(t(labels, torch.int64), t(probs))) == pytest.approx(expected, rel=1e-4)
+    # sequences: (N, T, C) predictions with (N, T) labels
+    seq = np.random.default_rng(1).normal(size=(2, 3, 4))
+    seq_labels = np.array([[0, 1, 3], [2, 2, 0]])
+    expected = -np.mean(np.take_along_axis(np_log_softmax(seq), seq_labels[..., None], -1))
+    assert float(scce(t(seq_labels, torch.int64), t(seq))) == pytest.approx(expected, rel=1e-5)
+    per_sample = losses.sparse_categorical_crossentropy(t(seq_labels, torch.int64), t(seq), from_logits=True)
+    assert per_sample.shape == (2, 3)
+
+
+def test_reductions_and_sample_weights():
+    y_true, y_pred = t([[0.0], [0.0], [0.0]]), t([[1.0], [2.0], [3.0]])
+    assert float(losses.MeanSquaredError(reduction="sum")(y_true, y_pred)) == pytest.approx(14.0)
+    torch.testing.assert_close(losses.MeanSquaredError(reduction=None)(y_true, y_pred), t([1.0, 4.0, 9.0]))
+    weighted = losses.MeanSquaredError()(y_true, y_pred, sample_weight=[1.0, 0.0, 1.0])
+    assert float(weighted) == pytest.approx(10.0 / 3)
+    with pytest.raises(ValueError, match="invalid reduction='avg'"):
+        losses.MeanSquaredError(reduction="avg")
+    with pytest.raises(ValueError, match=r"label_smoothing must be a float in \[0, 1\]"):
+        losses.BinaryCrossentropy(label_smoothing=2)
+
+
+def test_get_resolves_names_classes_and_keras_functions():
+    assert isinstance(losses.get("mae"), losses.MeanAbsoluteError)
+    assert isinstance(losses.get("SparseCategoricalCrossentropy"), losses.SparseCategoricalCrossentropy)
+    assert isinstance(losses.get(losses.mean_squared_error), losses.MeanSquaredError)
+    module = nn.L1Loss()
+    assert losses.get(module) is module
+    with pytest.raises(ValueError, match=r"Unknown loss 'hinge'. Valid names: \['BinaryCrossentropy'"):
+        losses.get("hinge")
+
+
+def test_compiled_loss_calls_torch_losses_torch_style_and_keras_callables_keras_style():
+    logits = torch.randn(4, 3)
+    labels = torch.tensor([0, 2, 1, 1])
+    expected = F.cross_entropy(logits, labels)
+    for spec in (F.cross_entropy, nn.CrossEntropyLoss()):
+        compiled = CompiledLoss(spec)
+        compiled.bind(["out"])
+        torch.testing.assert_close(compiled(labels, logits)[0], expected)
+    seen = []
+
+    def keras_loss(y_true, y_pred):
+        seen.append((y_true, y_pred))
+        return (y_pred - y_true).abs()
+
+    compiled = CompiledLoss(keras_loss)
+    compiled.bind(["out"])
+    value, _ = compiled(torch.zeros(2, 1), torch.ones(2, 1))
+    assert seen[0][0].sum() == 0 and float(value) == 1.0  # (y_true, y_pred), averaged
+    # torch loss modules get (N, 1) targets for (N, 1) outputs, not a broadcast
+    mse = CompiledLoss(nn.MSELoss())
+    mse.bind(["out"])
+    assert float(mse(torch.tensor([1.0, 2.0]), torch.tensor([[1.0], [4.0]]))[0]) == pytest.approx(2.0)
+
+
+def test_compiled_loss_structures_and_weights():
+    compiled = CompiledLoss({"b": "mae"}, loss_weights={"b": 2.0})
+    compiled.bind(["a", "b"])
+    total, per_output = compiled({"a": torch.zeros(2, 1), "b": torch.zeros(2, 1)},
+                                 {"a": torch.ones(2, 1), "b": torch.full((2, 1), 3.0)})
+    assert float(total) == pytest.approx(6.0) and per_output is None
+    assert [e.name for e in compiled.entries] == ["b_loss"]
+    both = CompiledLoss("mse")
+    both.bind(["a", "b"])
+    total, per_output = both([torch.zeros(1, 1), torch.zeros(1, 1)], [torch.ones(1, 1), torch.full((1, 1), 2.0)])
+    assert float(total) == 5.0 and [float(v) for v in per_output] == [1.0, 4.0]
+    with pytest.raises(ValueError, match="loss_weights has 1 entries, but the model has 2"):
+        CompiledLoss("mse", loss_weights=[1.0]).bind(["a", "b"])
+    with pytest.raises(ValueError, match="gives no output a loss"):
+        CompiledLoss([None, None]).bind(["a", "b"])
+    with pytest.raises(ValueError, match="the model has 2 output.*but y holds 1 array"):
+        both.validate(torch.zeros(1, 1), [torch.ones(1, 1), torch.ones(1, 1)], "fit")
+
+
+# --------------------------------------------------------------------- metrics
+def test_accuracy_functions():
+    y_pred = t([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1], [0.2, 0.2, 0.6]])
+    assert float(metrics.sparse_categorical_accuracy(t([1, 0, 0], torch.int64), y_pred).mean()) == pytest.approx(2 / 3)
+    assert float(metrics.sparse_categorical_accuracy(t([[1], [0], [2]]), y_pred).mean()) == 1.0
+    assert float(metrics.categorical_accuracy(t(np.eye(3)[[1, 1, 2]]), y_pred).mean()) == pytest.approx(2 / 3)
+    binary = metrics.BinaryAccuracy()
+    binary.update_state(t([1.0, 0.0, 1.0, 1.0]), t([[0.9], [0.4], [0.2], [0.6]]))
+    assert float(binary.result()) == 0.75
+    logits = metrics.BinaryAccuracy(threshold=0.0)
+    logits.update_state(t([[1.0], [0.0]]), t([[0.3], [-2.0]]))
+    assert float(logits.result()) == 1.0
+    exact = metrics.Accuracy()
+    exact.update_state(t([[1.0], [2.0]]), t([[1.0], [3.0]]))
+    assert float(exact.result()) == 0.5
+
+
+def test_mean_metrics_accumulate_on_tensors_and_reset():
+    mean = metrics.Mean()
+    assert float(mean.result()) == 0.0
+    mean.update_state(t([1.0, 2.0]))
+    mean.update_state(t(4.0), sample_weight=2)
+    assert isinstance(mean.total, torch.Tensor) and float(mean.result()) == pytest.approx(11 / 4)
+    mean.update_state(t([10.0, 0.0]), sample_weight=t([0.0, 1.0]))
+    assert float(mean.result()) == pytest.approx(11 / 5)
+    mean.reset_state()
+    assert float(mean.result()) == 0.0
+    mae = metrics.MeanAbsoluteError()
+    mae.update_state(t([[0.0], [0.0]]), t([[1.0], [3.0]]))
+    assert float(mae.result()) == 2.0
+    rmse = metrics.get("rmse")
+    rmse.update_state(t([[0.0], [0.0]]), t([[3.0], [4.0]]))
+    assert float(rmse.result()) == pytest.approx(np.sqrt(12.5))
+    assert float(metrics.MeanSquaredError()(t([[0.0]]), t([[2.0]]))) == 4.0
+
+
+def test_metric_names_callables_and_errors():
+    assert metrics.get("mae").name == "mae"
+    assert metrics.get("mean_squared_error").name == "mean_squared_error"
+
+    def my_metric(y_true, y_pred):
+        return (y_true - y_pred).abs().mean(dim=-1)
+
+    assert metrics.get(my_metric).name == "my_metric"
+    torch_style = metrics.get(nn.L1Loss())
+    torch_style.update_state(t([[0.0]]), t([[2.0]]))
+    assert float(torch_style.result()) == 2.0
+    with pytest.raises(ValueError, match=r"unknown metric 'f1'. Valid names: \['acc', 'accuracy'"):
+        metrics.get("f1")
+    with pytest.raises(TypeError, match="a metric must be a name, a Metric object or a callable"):
+        CompiledMetrics([3])
+    compiled = CompiledMetrics(["mae"])
+    with pytest.raises(ValueError, match="metrics must be a list with one entry per output"):
+        compiled.bind(["a", "b"], {}, [None, None], [None, None])
+
+
+def test_accuracy_resolution_follows_the_loss_then_the_shapes():
+    probs3 = torch.softmax(torch.randn(4, 3), -1)
+    one = torch.rand(4, 1)
+    cases = [
+        (losses.BinaryCrossentropy(), torch.ones(4, 1), one, "BinaryAccuracy"),
+        (nn.BCEWithLogitsLoss(), torch.ones(4, 1), one, "BinaryAccuracy"),
+        (losses.CategoricalCrossentropy(), torch.eye(3)[[0, 1, 2, 0]], probs3, "CategoricalAccuracy"),
+        (losses.SparseCategoricalCrossentropy(), torch.tensor([0, 1, 2, 0]), probs3, "SparseCategoricalAccuracy"),
+        (None, torch.ones(4, 1), one, "BinaryAccuracy"),
+        (None, torch.tensor([[0], [1], [2], [0]]), probs3, "SparseCategoricalAccuracy"),
+        (None, torch.eye(3)[[0, 1, 2, 0]], probs3, "CategoricalAccuracy"),
+    ]
+    for loss, y_true, y_pred, kind in cases:
+        assert type(metrics.get("accuracy", loss, y_true, y_pred)).__name__ == kind
+
+
+# ------------------------------------------------------------------ optimizers
+def params():
+    return [nn.Parameter(torch.zeros(3))]
+
+
+@pytest.mark.parametrize(
+    "name, cls, expected",
+    [
+        ("adam", torch.optim.Adam, {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-7, "weight_decay": 0}),
+        ("sgd", torch.optim.SGD, {"lr": 1e-2, "momentum": 0.0, "nesterov": False}),
+        ("rmsprop", torch.optim.RMSprop, {"lr": 1e-3, "alpha": 0.9, "eps": 1e-7, "centered": False, "momentum": 0.0}),
+        ("adamw", torch.optim.AdamW, {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-7, "weight_decay": 0.004}),
+        ("Adam", torch.optim.Adam, {"lr": 1e-3}),
+    ],
+)
+def test_optimizer_names_have_keras_defaults(name, cls, expected):
+    optimizer = optimizers.get(name).create(params())
+    assert type(optimizer) is cls
+    for key, value in expected.items():
+        assert optimizer.defaults[key] == value, key
+
+
+def test_optimizer_specs_and_errors():
+    optimizer = optimizers.RMSprop(learning_rate=0.1, rho=0.5, centered=True).create(params())
+    assert optimizer.defaults["alpha"] == 0.5 and optimizer.defaults["centered"]
+    assert optimizers.SGD(momentum=0.9, nesterov=True).create(params()).defaults["nesterov"]
+    existing = torch.optim.SGD(params(), lr=0.1)
+    assert optimizers.get(existing) is existing
+    assert isinstance(optimizers.get(torch.optim.Adamax).create(params()), torch.optim.Adamax)
+    with pytest.raises(ValueError, match=r"Unknown optimizer 'lion'. Valid names: \['adam', 'adamw', 'rmsprop', 'sgd'\]"):
+        optimizers.get("lion")
+    with pytest.raises(ValueError, match=r"learning_rate must lie in \[0.0, inf\), received learning_rate=-1"):
+        optimizers.Adam(learning_rate=-1)
+    with pytest.raises(ValueError, match="beta_1 must lie in"):
+        optimizers.Adam(beta_1=1.0)
+    with pytest.raises(ValueError, match="nesterov=True needs momentum > 0"):
+        optimizers.SGD(nesterov=True)
+    with pytest.raises(TypeError, match="returned 3, not a torch.optim.Optimizer"):
+        optimizers.get(lambda p: 3).create(params())
+    with pytest.raises(TypeError, match="optimizer must be a Keras name"):
+        optimizers.get(3)
