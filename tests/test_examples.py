@@ -50,3 +50,12 @@ def test_examples_refuse_cuda_without_gpu():
     result = subprocess.run([sys.executable, str(EXAMPLES / "unet_blocks.py"), "--device", "cuda"],
                             cwd=EXAMPLES, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "torch.cuda.is_available() is False" in result.stderr
+
+
+def test_mnist_like_fits():
+    out = run_example("mnist_like.py", "--epochs", "2", "--samples", "1500")
+    assert "Epoch 2/2" in out and "val_accuracy" in out
+    losses = eval(out.split("loss per epoch: ")[1].splitlines()[0])
+    assert losses[1] < losses[0]
+    accuracy = float(out.split("test accuracy: ")[1].split()[0])
+    assert accuracy > 0.3  # 10 classes: chance is 0.1
