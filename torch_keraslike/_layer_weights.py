@@ -348,16 +348,7 @@ class LayerWeightsMixin:
     @property
     def losses(self):
         """Losses of the latest call (``add_loss``) plus the weight regularizers'."""
-        modules = [m for m in self.modules() if isinstance(m, LayerWeightsMixin)]
-        epochs = [m._losses_epoch for m in modules if m._losses]
-        latest = max(epochs) if epochs else None
-        losses = [loss for m in modules if m._losses_epoch == latest for loss in m._losses]
-        for module in modules:
-            for key, meta in module._tkl_weight_meta.items():
-                weight = module._parameters.get(key)
-                if meta["regularizer"] is not None and weight is not None and weight.requires_grad:
-                    losses.append(meta["regularizer"](weight))
-        return losses
+        return LossCollector(self)()
 
     # ------------------------------------------------------------ state dict
     _save_to_state_dict = nn.Module._save_to_state_dict
@@ -403,6 +394,29 @@ class LayerWeightsMixin:
                 stacklevel=3,
             )
         return super().named_parameters(prefix=prefix, recurse=recurse, remove_duplicate=remove_duplicate)
+
+
+class LossCollector:
+    """Collects ``layer.losses`` of a layer tree: the ``add_loss``/activity losses of the
+    latest top-level call, plus the regularizer values of trainable weights. The tree is
+    walked once, at construction, so a training loop can call it at every step."""
+
+    def __init__(self, root):
+        self.modules = [m for m in root.modules() if isinstance(m, LayerWeightsMixin)]
+        self.regularized = [
+            (module, key, meta["regularizer"]) for module in self.modules
+            for key, meta in module._tkl_weight_meta.items() if meta["regularizer"] is not None
+        ]
+
+    def __call__(self):
+        epochs = [m._losses_epoch for m in self.modules if m._losses]
+        latest = max(epochs) if epochs else None
+        losses = [loss for m in self.modules if m._losses and m._losses_epoch == latest for loss in m._losses]
+        for module, key, regularizer in self.regularized:
+            weight = module._parameters.get(key)
+            if weight is not None and weight.requires_grad:
+                losses.append(regularizer(weight))
+        return losses
 
 
 def _build_from_state_dict(module, state_dict, prefix):

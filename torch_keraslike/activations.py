@@ -260,6 +260,19 @@ _NAME_OF = {id(fn): name for name, fn in ALL_OBJECTS_DICT.items()
             if name not in ("swish", "hard_swish")}
 
 
+def fused(activation):
+    """The function a layer should call for ``activation`` on floating tensors.
+
+    ``None`` for ``linear``; torch's own kernel for the activations whose Keras
+    defaults compute exactly that kernel (``relu``, ``sigmoid``, ``tanh``...), which
+    saves the argument handling on every call (and guards under ``torch.compile``);
+    ``activation`` itself otherwise.
+    """
+    if activation is linear:
+        return None
+    return _FUSED.get(activation, activation)
+
+
 def get(identifier):
     """Returns an activation function.
 
@@ -317,3 +330,21 @@ def deserialize(name):
         raise ValueError(f"deserialize expected an activation name such as 'relu', but "
                          f"received {name!r}.")
     return get(name)
+
+
+# Keras activations at their default arguments -> the torch kernel computing them.
+_FUSED = {
+    relu: F.relu,
+    relu6: F.relu6,
+    selu: F.selu,
+    sigmoid: torch.sigmoid,
+    tanh: torch.tanh,
+    silu: F.silu,
+    softplus: F.softplus,
+    softsign: F.softsign,
+    mish: F.mish,
+    hard_sigmoid: F.hardsigmoid,
+    hard_silu: F.hardswish,
+    exponential: torch.exp,
+    log_sigmoid: F.logsigmoid,
+}

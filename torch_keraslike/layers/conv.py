@@ -96,7 +96,7 @@ class _BaseConv(Layer):
             )
         self.data_format = standardize_data_format(data_format)
         self.activation = activations.get(activation)
-        self._activation_fn = None if self.activation is activations.linear else self.activation
+        self._activation_fn = activations.fused(self.activation)
         self.use_bias = bool(use_bias)
         self.bias_initializer = initializers.get(bias_initializer)
         self.bias_regularizer = regularizers.get(bias_regularizer)

@@ -62,7 +62,7 @@ class Dense(Layer):
             )
         self.units = int(units)
         self.activation = activations.get(activation)
-        self._activation_fn = None if self.activation is activations.linear else self.activation
+        self._activation_fn = activations.fused(self.activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)

@@ -192,7 +192,7 @@ class EinsumDense(Layer):
                 )
         self.bias_axes = bias_axes
         self.activation = activations.get(activation)
-        self._activation_fn = None if self.activation is activations.linear else self.activation
+        self._activation_fn = activations.fused(self.activation)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)

@@ -98,7 +98,8 @@ class Graph:
                 and isinstance(node.outputs, KerasTensor)
             )
             if simple:
-                self.plan.append((node.layer, slots[id(node.args[0])], slots[id(node.outputs)], None))
+                # Plain ints: fewer guards under torch.compile than the _Slot subclass.
+                self.plan.append((node.layer, int(slots[id(node.args[0])]), int(slots[id(node.outputs)]), None))
             else:
                 args = map_structure(slot_of, node.args)
                 kwargs = map_structure(slot_of, node.kwargs)

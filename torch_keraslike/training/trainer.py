@@ -28,7 +28,7 @@ import torch
 from torch.nn.parameter import UninitializedTensorMixin
 
 from .. import callbacks as callbacks_module
-from .._layer_weights import LayerWeightsMixin
+from .._layer_weights import LayerWeightsMixin, LossCollector
 from . import optimizers
 from .data import (ArrayAdapter, DataLoader, concat_batches, flatten, make_adapter, map_structure,
                    num_samples, to_device)
@@ -44,33 +44,6 @@ _NOT_COMPILED = """\
 You must call compile(optimizer, loss) before {where}() on model "{name}", so the model knows \
 how to {what}. Example:
     model.compile(optimizer="adam", loss="mse", metrics=["mae"])"""
-
-
-class _ModelLosses:
-    """``model.losses`` (losses added by the latest call, plus weight regularizers),
-    with the layer walk done once instead of at every step."""
-
-    def __init__(self, model):
-        self.modules = [m for m in model.modules() if isinstance(m, LayerWeightsMixin)]
-        self.regularized = [
-            (module, key, meta["regularizer"]) for module in self.modules
-            for key, meta in module._tkl_weight_meta.items() if meta["regularizer"] is not None
-        ]
-
-    def __call__(self):
-        losses, latest = [], None
-        for module in self.modules:
-            if module._losses and (latest is None or module._losses_epoch > latest):
-                latest = module._losses_epoch
-        if latest is not None:
-            for module in self.modules:
-                if module._losses and module._losses_epoch == latest:
-                    losses.extend(module._losses)
-        for module, key, regularizer in self.regularized:
-            weight = module._parameters.get(key)
-            if weight is not None and weight.requires_grad:
-                losses.append(regularizer(weight))
-        return losses
 
 
 class _TrainState:
@@ -351,7 +324,7 @@ class Trainer:
                     self._tkl_bind(state, names, y, y_pred)
                 if state.model_losses is None:
                     # Kept for the whole compile: a compiled step guards on this object.
-                    state.model_losses = _ModelLosses(self)
+                    state.model_losses = LossCollector(self)
                 if state.loss is None and not state.model_losses():
                     raise ValueError(
                         f'{where}: model "{self.name}" has no loss: compile() got no loss and '
