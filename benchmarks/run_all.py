@@ -28,6 +28,17 @@ SCENARIOS = [
 ]
 
 
+def _cpu_name():
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return f"{line.split(':', 1)[1].strip()} ({os.cpu_count()} cores)"
+    except OSError:
+        pass
+    return platform.processor() or "CPU"
+
+
 def keras_column(module_name, device, rounds):
     try:
         import importlib
@@ -60,7 +71,7 @@ def main():
     import bench_import
 
     extra, _ = bench_import.run()
-    device = torch.cuda.get_device_name() if args.device.startswith("cuda") else platform.processor() or "CPU"
+    device = torch.cuda.get_device_name() if args.device.startswith("cuda") else _cpu_name()
     print(f"\nMachine: {device}, torch {torch.__version__}, {torch.get_num_threads()} thread(s), device={args.device}")
     print("| scenario | torch (us) | torch_keraslike (us) | ratio | target | Keras 3 ratio |")
     print("|---|---:|---:|---:|---:|---:|")

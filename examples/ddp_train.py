@@ -32,6 +32,7 @@ import datetime
 import os
 import socket
 import sys
+import time
 
 import torch
 import torch.distributed as dist
@@ -66,14 +67,16 @@ def parse_args(argv=None):
     if args.epochs < 1:
         parser.error(f"--epochs must be at least 1, received {args.epochs}. Fix: e.g. --epochs 3.")
     if args.batch_size < 1:
-        parser.error(f"--batch-size must be at least 1, received {args.batch_size}. Fix: e.g. --batch-size 32.")
+        parser.error(f"--batch-size must be at least 1, received {args.batch_size}. "
+                     "Fix: e.g. --batch-size 32.")
     if not args.lr > 0:
         parser.error(f"--lr must be positive, received {args.lr}. Fix: e.g. --lr 0.01.")
     if args.device == "cuda":
         local_rank = int(os.environ.get("LOCAL_RANK", 0))
         if not torch.cuda.is_available():
             parser.error("--device cuda was given, but CUDA is not available in this process. "
-                         "Fix: use --device cpu, or run on a machine with a CUDA build of torch and a GPU.")
+                         "Fix: use --device cpu, or run on a machine with a GPU and a CUDA "
+                         "build of torch.")
         if local_rank >= torch.cuda.device_count():
             parser.error(f"--device cuda: this process has LOCAL_RANK={local_rank}, but only "
                          f"{torch.cuda.device_count()} GPU(s) are visible. Fix: start at most "
@@ -97,6 +100,9 @@ def build_model():
             tkl.layers.Dense(32, activation="relu"),
             # synchronized=True: batch statistics are all-reduced over the processes
             # (SyncBatchNorm), so the moving statistics stay identical on every replica.
+            # Without it each process updates them from its own batches: DDP copies rank
+            # 0's buffers to all processes at the start of every forward, but after the
+            # last step the replicas' moving statistics differ.
             *([batch_norm(synchronized=True)] if batch_norm is not None else []),
             tkl.layers.Dropout(0.1),
             tkl.layers.Dense(1),
@@ -236,6 +242,22 @@ def init_process_group(device_kind):
     return device
 
 
+def leave_process_group():
+    """Leaves the process group so that the process exits cleanly.
+
+    Works around a race in torch's gloo backend (seen with torch 2.13 on a busy 2-core
+    machine, in roughly one run out of eight): a gloo worker thread frees the tensors of the
+    last collective *after* the caller has been told it finished, and freeing them needs
+    the GIL. If the interpreter is already shutting down by then, the process aborts with
+    "terminate called without an active exception" (SIGABRT) although training
+    succeeded. A barrier followed by a short pause without the GIL lets the worker
+    threads finish before ``destroy_process_group`` and interpreter shutdown.
+    """
+    dist.barrier()
+    time.sleep(0.1)  # releases the GIL: a worker thread waiting for it gets it now
+    dist.destroy_process_group()
+
+
 def main(argv=None):
     """Trains on every process and checks that the replicas end identical.
 
@@ -260,9 +282,11 @@ def main(argv=None):
         identical = replicas_identical(ddp_model.module)
         if rank == 0:
             print(f"replicas identical: {identical}", flush=True)
-        return {"losses": losses, "identical": identical}
-    finally:
-        dist.destroy_process_group()
+    except BaseException:
+        dist.destroy_process_group()  # no barrier: the other processes may be gone
+        raise
+    leave_process_group()
+    return {"losses": losses, "identical": identical}
 
 
 if __name__ == "__main__":

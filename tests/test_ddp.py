@@ -60,7 +60,8 @@ def loopback_env(monkeypatch):
 
 
 def state_of(module):
-    return {k: v.detach().clone() for k, v in module.state_dict().items() if isinstance(v, torch.Tensor)}
+    return {k: v.detach().clone() for k, v in module.state_dict().items()
+            if isinstance(v, torch.Tensor)}
 
 
 def _worker(rank, port, out_dir):
@@ -68,7 +69,8 @@ def _worker(rank, port, out_dir):
     torch.set_num_threads(1)
     example = load_example()
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
-                            world_size=WORLD_SIZE, timeout=datetime.timedelta(seconds=LAUNCH_TIMEOUT_S))
+                            world_size=WORLD_SIZE,
+                            timeout=datetime.timedelta(seconds=LAUNCH_TIMEOUT_S))
     try:
         torch.manual_seed(rank)  # a different initialisation on each process, on purpose
         model = example.build_model()
@@ -77,29 +79,31 @@ def _worker(rank, port, out_dir):
         after_wrap = state_of(model)
         losses = example.train(ddp_model, example.make_dataset(seed=0), epochs=2, batch_size=32,
                                lr=1e-2, seed=0, log=lambda line: None)
-        torch.save(
-            {
-                "before_wrap": before_wrap,
-                "after_wrap": after_wrap,
-                "final": state_of(model),
-                "trainable": [k for k, _ in model.named_parameters()],
-                "losses": losses,
-                "identical": example.replicas_identical(model),
-            },
-            Path(out_dir) / f"rank{rank}.pt",
-        )
-    finally:
+        result = {
+            "before_wrap": before_wrap,
+            "after_wrap": after_wrap,
+            "final": state_of(model),
+            "trainable": [k for k, _ in model.named_parameters()],
+            "losses": losses,
+            "identical": example.replicas_identical(model),
+        }
+    except BaseException:
         dist.destroy_process_group()
+        raise
+    example.leave_process_group()  # a clean exit (see its docstring)
+    torch.save(result, Path(out_dir) / f"rank{rank}.pt")
 
 
 def spawn_with_deadline(fn, args, timeout_s=LAUNCH_TIMEOUT_S):
     """``torch.multiprocessing`` spawn of ``WORLD_SIZE`` processes, killed at the deadline."""
-    context = mp.start_processes(fn, args=args, nprocs=WORLD_SIZE, join=False, start_method="spawn")
+    context = mp.start_processes(fn, args=args, nprocs=WORLD_SIZE, join=False,
+                                 start_method="spawn")
     deadline = time.monotonic() + timeout_s
     try:
         while not context.join(timeout=max(0.1, deadline - time.monotonic())):
             if time.monotonic() > deadline:
-                pytest.fail(f"the {WORLD_SIZE} training processes did not finish within {timeout_s} s")
+                pytest.fail(f"the {WORLD_SIZE} training processes did not finish within "
+                            f"{timeout_s} s")
     finally:
         for process in context.processes:
             if process.is_alive():
@@ -142,12 +146,14 @@ def test_example_runs_under_torchrun(monkeypatch):
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
                               timeout=LAUNCH_TIMEOUT_S)
     except subprocess.TimeoutExpired as error:  # subprocess.run kills the launcher
-        pytest.fail(f"torchrun did not finish within {LAUNCH_TIMEOUT_S} s:\n{error.stdout}\n{error.stderr}")
+        pytest.fail(f"torchrun did not finish within {LAUNCH_TIMEOUT_S} s:\n"
+                    f"{error.stdout}\n{error.stderr}")
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[-1] == "replicas identical: True", done.stdout
     # Only rank 0 prints: one line per epoch, then the verdict.
-    assert [line.split(":")[0] for line in lines] == ["epoch 1/2", "epoch 2/2", "replicas identical"]
+    assert [line.split(":")[0] for line in lines] == [
+        "epoch 1/2", "epoch 2/2", "replicas identical"]
 
 
 @pytest.fixture
@@ -159,13 +165,14 @@ def single_process_group():
     try:
         yield
     finally:
-        dist.destroy_process_group()
+        load_example().leave_process_group()
 
 
 def test_wrapping_an_unbuilt_model_says_build_it_first(single_process_group):
     model = tkl.Sequential([tkl.layers.Dense(8), tkl.layers.Dense(1)])  # no Input: unbuilt
     with pytest.warns(tkl.UnbuiltLayerWarning, match=r"is not built yet") as record:
-        with pytest.raises(RuntimeError, match="doesn't have any parameter that requires a gradient"):
+        with pytest.raises(RuntimeError,
+                           match="doesn't have any parameter that requires a gradient"):
             DistributedDataParallel(model)
     # torch's own message is about "no parameters"; our warning says why and how to fix it.
     message = str(record[0].message)
@@ -217,7 +224,8 @@ def test_example_rejects_bad_arguments_before_starting(argv, message, capsys):
     assert not dist.is_initialized()  # rejected before any process group was created
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message shown when CUDA is missing")
+@pytest.mark.skipif(torch.cuda.is_available(),
+                    reason="checks the message shown when CUDA is missing")
 def test_example_rejects_cuda_without_cuda(capsys):
     with pytest.raises(SystemExit):
         load_example().main(["--device", "cuda"])
