@@ -180,6 +180,8 @@ def flatten(structure):
 
 def map_structure(fn, structure):
     """Applies ``fn`` to every leaf, keeping lists, tuples and dicts."""
+    if isinstance(structure, torch.Tensor):
+        return fn(structure)
     if isinstance(structure, (list, tuple)):
         return type(structure)(map_structure(fn, item) for item in structure)
     if isinstance(structure, dict):

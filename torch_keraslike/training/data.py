@@ -30,6 +30,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
+from ..symbolic import flatten, map_structure
+
 __all__ = [
     "ArrayAdapter",
     "DataLoaderAdapter",
@@ -44,26 +46,7 @@ __all__ = [
 
 
 # ------------------------------------------------------------------ structures
-def flatten(structure):
-    """Leaves of a nested list/tuple/dict, in order (dicts in insertion order)."""
-    if isinstance(structure, (list, tuple)):
-        return [leaf for item in structure for leaf in flatten(item)]
-    if isinstance(structure, dict):
-        return [leaf for item in structure.values() for leaf in flatten(item)]
-    return [structure]
-
-
-def map_structure(fn, structure):
-    """Applies ``fn`` to every leaf, keeping the list/tuple/dict structure."""
-    if isinstance(structure, torch.Tensor):
-        return fn(structure)
-    if isinstance(structure, (list, tuple)):
-        return type(structure)(map_structure(fn, item) for item in structure)
-    if isinstance(structure, dict):
-        return {key: map_structure(fn, item) for key, item in structure.items()}
-    return fn(structure)
-
-
+# flatten/map_structure are the functional API's (symbolic.py), re-exported here.
 def concat_batches(batches):
     """Concatenates per-batch outputs (a list of tensors or of equal structures of
     tensors) along the batch axis, as NumPy arrays in the same structure."""
