@@ -119,6 +119,13 @@ def _all_numbers(value):
     return _is_number(value)
 
 
+def _call_parameters(cls):
+    try:
+        return inspect.signature(cls.call).parameters
+    except (TypeError, ValueError):
+        return {}
+
+
 class _LayerMeta(type):
     """Runs the steps that must follow the *whole* constructor of any subclass."""
 
@@ -130,7 +137,10 @@ class _LayerMeta(type):
             namespace["call"] = namespace["forward"]
         if "build" in namespace:
             namespace["build"] = _wrap_build(namespace["build"])
-        return super().__new__(mcs, name, bases, namespace, **kwargs)
+        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        # A class attribute: under torch.compile it costs no guard of its own.
+        cls._tkl_call_takes_training = "training" in _call_parameters(cls)
+        return cls
 
     def __call__(cls, *args, **kwargs):
         layer = super().__call__(*args, **kwargs)
@@ -279,7 +289,6 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
             _losses=[],
             _losses_epoch=0,
             activity_regularizer=activity_regularizer,
-            _tkl_call_takes_training=_call_takes(type(self), "training"),
             _tkl_ready=True,
         )
 
@@ -298,7 +307,11 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
                 return self._symbolic_call(args, kwargs)
         # 3. Resolve ``training``: explicit argument, else the enclosing layer's call,
         #    else torch's own ``self.training`` (``train()``/``eval()``).
-        if self._compiled_call_impl is not None and "_initialize_hook" in self.__dict__:
+        if (
+            not torch.compiler.is_compiling()
+            and self._compiled_call_impl is not None
+            and "_initialize_hook" in self.__dict__
+        ):
             # After torch's ``module.compile()`` the whole call is traced; build eagerly
             # first, so weights are created outside the compiled region.
             self._infer_parameters(self, args, kwargs)
@@ -320,7 +333,7 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
             # 6. Run ``call``. Without foreign hooks, this is what nn.Module.__call__
             #    would do, minus its dispatch overhead.
             if (
-                self._compiled_call_impl is None  # torch's ``module.compile()``
+                (torch.compiler.is_compiling() or self._compiled_call_impl is None)  # module.compile()
                 and len(self._forward_pre_hooks) == 1
                 and not (self._forward_hooks or self._backward_hooks or self._backward_pre_hooks)
                 and not (_global_forward_pre_hooks or _global_forward_hooks
@@ -329,7 +342,7 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
             ):
                 check = self._tkl_spec_check
                 if check is not None:
-                    check(args[0] if args else _first_input(self, args, kwargs), self.name)
+                    check(args[0] if args else _first_input(self, args, kwargs), self.name, 0)
                 outputs = self.forward(*args, **kwargs)
             else:
                 outputs = nn.Module.__call__(self, *args, **kwargs)
@@ -460,7 +473,7 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
         if isinstance(spec, InputSpec):
             check = spec._make_checker()
         elif spec:
-            def check(inputs, layer_name, _spec=spec):
+            def check(inputs, layer_name, index=0, _spec=spec):
                 assert_input_compatibility(_spec, inputs, layer_name)
         else:
             check = None
@@ -654,20 +667,6 @@ def _json_plain(value):
     if isinstance(value, dict):
         return all(isinstance(k, str) and _json_plain(v) for k, v in value.items())
     return False
-
-
-_CALL_PARAMS = {}
-
-
-def _call_takes(cls, name):
-    key = (cls, name)
-    if key not in _CALL_PARAMS:
-        try:
-            parameters = inspect.signature(cls.call).parameters
-        except (TypeError, ValueError):
-            parameters = {}
-        _CALL_PARAMS[key] = name in parameters
-    return _CALL_PARAMS[key]
 
 
 def _first_input(layer, args, kwargs):
