@@ -334,6 +334,10 @@ class LayerWeightsMixin:
 
         Losses from an older top-level call are dropped, as in Keras.
         """
+        from .symbolic import is_fake
+
+        if is_fake(loss):
+            return  # shape inference of a functional model: no real value to keep
         state = vars(self)
         if torch.compiler.is_compiling():
             # Compiled calls keep the latest loss per layer (no epoch counter in graphs).
@@ -383,7 +387,7 @@ class LayerWeightsMixin:
                     + "\nFix: load a checkpoint saved from the same architecture and input "
                     "shape; pass strict=False to ignore missing/unexpected keys."
                 )
-        return super().load_state_dict(state_dict, strict=strict, assign=assign)
+            return super().load_state_dict(state_dict, strict=strict, assign=assign)
 
     # ------------------------------------------------------------ parameters
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
@@ -438,7 +442,12 @@ def _state_dict_problems(module, state_dict, strict):
                 problems.append(f"missing key {key!r}")
             continue
         given = state_dict[key]
-        if isinstance(current, torch.Tensor) and isinstance(given, torch.Tensor):
+        if isinstance(current, torch.Tensor) and not isinstance(given, torch.Tensor):
+            problems.append(
+                f"value for {key!r} is a {type(given).__name__}, expected a torch.Tensor "
+                f"of shape {tuple(current.shape)}"
+            )
+        elif isinstance(current, torch.Tensor):
             if tuple(current.shape) != tuple(given.shape):
                 problems.append(
                     f"size mismatch for {key!r}: expected shape {tuple(current.shape)}, "

@@ -391,8 +391,11 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
     def _infer_output_spec(self, args, kwargs):
         self._maybe_build(_first_input(self, args, kwargs))
         kwargs = dict(kwargs)
-        if self._tkl_call_takes_training and kwargs.get("training") is None:
-            kwargs["training"] = False  # shape inference must not update state
+        if self._tkl_call_takes_training:
+            # Shape inference must not update state (BatchNormalization's moving
+            # statistics): it always runs in inference mode. The recorded call keeps
+            # the user's own ``training`` argument for real runs.
+            kwargs["training"] = False
         return symbolic.infer_output_spec(self, args, kwargs, device=self._tkl_device)
 
     def compute_output_shape(self, input_shape):
@@ -473,6 +476,11 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
         if isinstance(spec, InputSpec):
             check = spec._make_checker()
         elif spec:
+            for item in symbolic.flatten(spec):
+                if isinstance(item, InputSpec) and item._checker is None:
+                    # Built now, not lazily inside a (possibly compiled) call.
+                    object.__setattr__(item, "_checker", item._make_checker())
+
             def check(inputs, layer_name, index=0, _spec=spec):
                 assert_input_compatibility(_spec, inputs, layer_name)
         else:

@@ -225,3 +225,89 @@ def test_duplicate_layer_names_are_rejected():
     x = tkl.Input((2,))
     with pytest.raises(ValueError, match='The name "twin" is used 2 times in the model'):
         tkl.Model(x, layers.Dense(2, name="twin")(layers.Dense(2, name="twin")(x)))
+
+
+# ------------------------------------------------- regressions from review
+def test_symbolic_training_call_does_not_touch_batchnorm_statistics():
+    x = tkl.Input((3,))
+    bn = layers.BatchNormalization()
+    bn(x, training=True)
+    torch.testing.assert_close(bn.moving_variance, torch.ones(3))
+    torch.testing.assert_close(bn.moving_mean, torch.zeros(3))
+
+
+def test_from_config_keeps_frozen_layers_frozen():
+    x = tkl.Input((3,))
+    frozen = layers.Dense(2, name="frozen")
+    model = tkl.Model(x, layers.Dense(1)(frozen(x)))
+    frozen.trainable = False
+    clone = tkl.Model.from_config(json.loads(json.dumps(model.get_config())))
+    assert not clone.get_layer("frozen").trainable and clone.trainable
+    assert len(clone.trainable_weights) == 2
+
+
+@tkl.saving.register_serializable(package="tests")
+class GraphInInit(tkl.Model):
+    def __init__(self, units=3, **kwargs):
+        x = tkl.Input((4,))
+        super().__init__(x, layers.Dense(units)(x), **kwargs)
+        self.units = units
+
+
+def test_model_subclass_with_graph_in_init_round_trips(tmp_path):
+    model = GraphInInit(units=5)
+    assert model.get_config()["units"] == 5
+    clone = GraphInInit.from_config(model.get_config())
+    assert clone.units == 5 and clone(torch.ones(1, 4)).shape == (1, 5)
+    tkl.saving.save_model(model, tmp_path / "m.safetensors")
+    loaded = tkl.saving.load_model(tmp_path / "m.safetensors")
+    torch.testing.assert_close(loaded(torch.ones(2, 4)), model(torch.ones(2, 4)))
+
+
+def test_add_loss_during_symbolic_build_leaves_no_fake_losses():
+    class Penalty(tkl.Layer):
+        def call(self, x):
+            self.add_loss(x.sum())
+            return x
+
+    x = tkl.Input((3,))
+    model = tkl.Model(x, layers.Dense(2)(Penalty()(x)))
+    assert model.losses == []
+    model(torch.ones(2, 3))
+    assert [loss.item() for loss in model.losses] == [6.0]
+
+
+def test_non_tensor_checkpoint_values_are_rejected_before_anything_changes():
+    source = tkl.Sequential([layers.Dense(4), layers.Dense(2)])
+    source(torch.ones(1, 3))
+    state = dict(source.state_dict())
+    state["layers.1.bias"] = state["layers.1.bias"].numpy()
+    target = tkl.Sequential([layers.Dense(4), layers.Dense(2)])
+    with pytest.raises(ValueError, match="value for 'layers.1.bias' is a ndarray, expected a torch.Tensor"):
+        target.load_state_dict(state)
+    assert not target.built and not target.layers[0].built
+
+
+def test_compiled_functional_model_does_not_recompile_on_the_same_input():
+    from torch._dynamo.testing import CompileCounter
+
+    torch._dynamo.reset()
+    model = two_in_two_out()
+    model.eval()
+    counter = CompileCounter()
+    compiled = torch.compile(model, backend=counter, fullgraph=True)
+    data = {"a": torch.randn(2, 4), "b": torch.randn(2, 6)}
+    compiled(data)
+    compiled(data)
+    assert counter.frame_count == 1
+    torch._dynamo.reset()
+
+
+def test_summary_connections_name_the_call():
+    x = tkl.Input((3,), name="x")
+    encoder = layers.Dense(3, name="enc")
+    model = tkl.Model(x, layers.Add(name="add")([encoder(x), encoder(encoder(x))]))
+    lines = []
+    model.summary(print_fn=lines.append)
+    add_line = next(line for line in lines if line.startswith("│ add"))
+    assert "enc[0][0], enc[2][0]" in add_line  # calls 0 and 2 (call 1 feeds call 2)

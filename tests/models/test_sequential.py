@@ -69,3 +69,22 @@ def test_wrong_input_gets_first_layer_message():
     model = tkl.Sequential([tkl.Input((4,)), layers.Dense(2)])
     with pytest.raises(ValueError, match='Input 0 of layer "dense" is incompatible'):
         model(torch.ones(2, 5))
+
+
+def test_failed_add_leaves_the_model_unchanged():
+    model = tkl.Sequential([tkl.Input((3,)), layers.Dense(4)])
+    x = torch.ones(2, 3)
+    expected = model(x)
+    with pytest.raises(ValueError, match="expected min_ndim=4"):
+        model.add(layers.Conv2D(2, 3))
+    assert len(model.layers) == 1
+    torch.testing.assert_close(model(x), expected)
+
+
+def test_summary_shapes_survive_deepcopy():
+    import copy
+
+    model = tkl.Sequential([tkl.Input((3,)), layers.Dense(4), layers.Dense(2)])
+    lines = []
+    copy.deepcopy(model).summary(print_fn=lines.append)
+    assert any("(None, 4)" in line for line in lines) and any("(None, 2)" in line for line in lines)

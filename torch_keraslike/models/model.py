@@ -133,7 +133,9 @@ class Model(Trainer, Layer):
 
     # ----------------------------------------------------------------- config
     def get_config(self):
-        if self._graph is None:
+        if self._graph is None or type(self) is not Model:
+            # Subclasses (also those that build a graph in __init__) are recreated
+            # from their constructor arguments.
             return super().get_config()
         config = {"name": self.name, "trainable": self.trainable}
         config.update(self._graph.get_config())
@@ -145,10 +147,11 @@ class Model(Trainer, Layer):
     def from_config(cls, config, custom_objects=None):
         """Rebuilds a functional model from :meth:`get_config`, or calls the subclass's
         constructor with the config."""
-        if "layers" in config and "input_layers" in config:
+        if cls is Model and "layers" in config and "input_layers" in config:
             inputs, outputs = Graph.from_config(config, custom_objects)
             model = cls(inputs, outputs, name=config.get("name"))
-            model.trainable = config.get("trainable", True)
+            # Not the recursive setter: each layer's own config restored its flag.
+            vars(model)["_trainable"] = config.get("trainable", True)
             return model
         return super().from_config(config)
 

@@ -2,6 +2,7 @@
 
 from torch import nn
 
+from .. import _module_state
 from ..layer import Layer
 from ..saving import register_serializable
 from ..symbolic import Input, KerasTensor, flatten
@@ -57,12 +58,14 @@ class Sequential(Model):
                 f'Sequential "{self.name}" can only add layers (torch.nn.Module instances), '
                 f"received {layer!r} (of type {type(layer).__name__}). Fix: model.add(tkl.layers.Dense(8))."
             )
-        self._modules["layers"].append(layer)
-        if self._input_tensor is not None or len(self._modules["layers"]) > 1 and self.built:
-            self._trace()
-        elif isinstance(layer, Layer) and layer.built and layer._tkl_init_input_shape is not None:
-            # Dense(4, input_shape=(3,)) as first layer: build the model right away.
-            self.build((None,) + layer._tkl_init_input_shape)
+        # A layer that does not fit the model's shapes is rejected with nothing changed.
+        with _module_state.restored_on_error(self):
+            self._modules["layers"].append(layer)
+            if self._input_tensor is not None or len(self._modules["layers"]) > 1 and self.built:
+                self._trace()
+            elif isinstance(layer, Layer) and layer.built and layer._tkl_init_input_shape is not None:
+                # Dense(4, input_shape=(3,)) as first layer: build the model right away.
+                self.build((None,) + layer._tkl_init_input_shape)
 
     def build(self, input_shape=None):
         if input_shape is not None:
@@ -76,10 +79,10 @@ class Sequential(Model):
     def _trace(self):
         """Runs the layers on the symbolic input: builds them and records shapes."""
         x = self._input_tensor
-        shapes = {}
+        shapes = []  # by position, so copies of the model keep them
         for layer in self._modules["layers"]:
             x = layer(x)
-            shapes[id(layer)] = [t.shape for t in flatten(x) if isinstance(t, KerasTensor)]
+            shapes.append([t.shape for t in flatten(x) if isinstance(t, KerasTensor)])
         vars(self)["_graph"] = Graph(self._input_tensor, x)
         vars(self)["_layer_shapes"] = shapes
         self._tkl_build_shapes = list(self._input_tensor.shape)
@@ -97,8 +100,11 @@ class Sequential(Model):
         return self._modules["layers"]
 
     def _symbolic_output_shapes(self, layer):
-        shapes = vars(self).get("_layer_shapes", {}).get(id(layer))
-        return [] if shapes is None else [shapes]
+        shapes = vars(self).get("_layer_shapes", [])
+        for index, candidate in enumerate(self._modules["layers"]):
+            if candidate is layer and index < len(shapes):
+                return [shapes[index]]
+        return []
 
     def get_build_config(self):
         if self._input_tensor is None:

@@ -39,12 +39,16 @@ def _connections(model, layer):
     graph = model._graph
     if graph is None:
         return ""
+    call_index, counts = {}, {}
+    for node in graph.nodes:
+        call_index[id(node)] = counts.get(id(node.layer), 0)
+        counts[id(node.layer)] = call_index[id(node)] + 1
     parents = []
     for node in graph.nodes:
         if node.layer is layer:
             for tensor in node.parents:
                 source, index = tensor._history
-                parents.append(f"{source.layer.name}[{index}]")
+                parents.append(f"{source.layer.name}[{call_index.get(id(source), 0)}][{index}]")
     return ", ".join(parents) or "-"
 
 
@@ -66,7 +70,12 @@ def _rows(model, show_connections, show_trainable):
 def print_summary(model, line_length=None, print_fn=None, show_trainable=False):
     """Prints (or passes to ``print_fn`` line by line) the summary table of ``model``."""
     print_fn = print_fn or print
-    show_connections = model._graph is not None and len(model._graph.flat_inputs) > 1
+    graph = model._graph
+    # As in Keras: a "Connected to" column unless the graph is a plain chain.
+    show_connections = graph is not None and (
+        len(graph.flat_inputs) > 1 or any(len(node.parents) != 1 for node in graph.nodes)
+        or len({id(node.layer) for node in graph.nodes}) != len(graph.nodes)
+    )
     headers = ["Layer (type)", "Output Shape", "Param #"]
     if show_connections:
         headers.append("Connected to")
