@@ -311,3 +311,14 @@ def test_summary_connections_name_the_call():
     model.summary(print_fn=lines.append)
     add_line = next(line for line in lines if line.startswith("│ add"))
     assert "enc[0][0], enc[2][0]" in add_line  # calls 0 and 2 (call 1 feeds call 2)
+
+
+def test_sharing_across_nested_models_cannot_be_serialized_silently():
+    x = tkl.Input((4,))
+    shared = layers.Dense(4, name="shared_dense")
+    inner = tkl.Model(x, shared(shared(x)), name="inner")
+    x2 = tkl.Input((4,))
+    outer = tkl.Model(x2, layers.Add()([inner(x2), shared(x2)]))
+    assert outer.count_params() == 20
+    with pytest.raises(ValueError, match='Layer "shared_dense" is used both by'):
+        outer.get_config()

@@ -155,6 +155,7 @@ class Graph:
     # ------------------------------------------------------------------ config
     def get_config(self):
         """The graph as JSON: layers with their calls, inputs and outputs."""
+        self._check_no_sharing_across_nesting()
         node_ids = {}
         for layer in self.layers:
             for index, node in enumerate(n for n in self.nodes if n.layer is layer):
@@ -190,6 +191,24 @@ class Graph:
             "input_layers": ref(_listify(self.inputs)),
             "output_layers": ref(_listify(self.outputs)),
         }
+
+    def _check_no_sharing_across_nesting(self):
+        # Each nested model's config recreates its own layers, so a layer object used
+        # both here and inside a nested model would come back as two layers.
+        owner = {}
+        for layer in self.layers:
+            for inner in layer.modules():
+                if getattr(inner, "name", None) is None or not hasattr(inner, "built"):
+                    continue
+                first = owner.setdefault(id(inner), layer)
+                if first is not layer:
+                    raise ValueError(
+                        f'Layer "{inner.name}" is used both by "{first.name}" and by '
+                        f'"{layer.name}" (a nested model) in this model, and configs cannot '
+                        "express sharing across nested models: it would be recreated twice. "
+                        "Fix: call the shared layer directly in one functional graph instead of "
+                        "nesting a model that also uses it, or save weights with state_dict()."
+                    )
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
