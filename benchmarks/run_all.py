@@ -70,7 +70,7 @@ def main():
         print(f"done: {title}: {ratio:.2f}x", flush=True)
     import bench_import
 
-    extra, _ = bench_import.run()
+    extra = bench_import.run()
     device = torch.cuda.get_device_name() if args.device.startswith("cuda") else _cpu_name()
     print(f"\nMachine: {device}, torch {torch.__version__}, {torch.get_num_threads()} thread(s), device={args.device}")
     print("| scenario | torch (us) | torch_keraslike (us) | ratio | target | Keras 3 ratio |")

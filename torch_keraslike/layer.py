@@ -305,16 +305,13 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
             # 2. Symbolic inputs (``KerasTensor``s) take the functional-API path.
             if symbolic.has_keras_tensor(args, kwargs):
                 return self._symbolic_call(args, kwargs)
-        # 3. Resolve ``training``: explicit argument, else the enclosing layer's call,
-        #    else torch's own ``self.training`` (``train()``/``eval()``).
-        if (
-            not torch.compiler.is_compiling()
-            and self._compiled_call_impl is not None
-            and "_initialize_hook" in self.__dict__
-        ):
+        compiling = torch.compiler.is_compiling()
+        if not compiling and self._compiled_call_impl is not None and "_initialize_hook" in self.__dict__:
             # After torch's ``module.compile()`` the whole call is traced; build eagerly
             # first, so weights are created outside the compiled region.
             self._infer_parameters(self, args, kwargs)
+        # 3. Resolve ``training``: explicit argument, else the enclosing layer's call,
+        #    else torch's own ``self.training`` (``train()``/``eval()``).
         context = CALL_CONTEXT
         outer_training = context.training
         training = kwargs.pop("training", None) if "training" in kwargs else None
@@ -322,7 +319,7 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
             training = self.training if outer_training is None else outer_training
         if self._tkl_call_takes_training:
             kwargs["training"] = training
-        if outer_training is None and not torch.compiler.is_compiling():
+        if outer_training is None and not compiling:
             # A new top-level call: older losses go stale. (Not while tracing: a counter
             # read in compiled code would be guarded and force a recompile per call.)
             context.epoch = next_epoch()
@@ -333,7 +330,7 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
             # 6. Run ``call``. Without foreign hooks, this is what nn.Module.__call__
             #    would do, minus its dispatch overhead.
             if (
-                (torch.compiler.is_compiling() or self._compiled_call_impl is None)  # module.compile()
+                (compiling or self._compiled_call_impl is None)  # torch's module.compile()
                 and len(self._forward_pre_hooks) == 1
                 and not (self._forward_hooks or self._backward_hooks or self._backward_pre_hooks)
                 and not (_global_forward_pre_hooks or _global_forward_hooks
