@@ -126,6 +126,23 @@ def add_weight_from_options(layer, name, shape, options=None):
     )
 
 
+# The weight options of kernel/bias layers (Dense, EinsumDense...), in config order.
+KERNEL_BIAS_OPTIONS = (
+    "kernel_initializer",
+    "bias_initializer",
+    "kernel_regularizer",
+    "bias_regularizer",
+    "activity_regularizer",
+    "kernel_constraint",
+    "bias_constraint",
+)
+
+
+def options_of(layer, names):
+    """``{name: layer.<name>}`` for each option name, for :func:`serialize_options`."""
+    return {name: getattr(layer, name) for name in names}
+
+
 def serialize_options(config, **objects):
     """Adds initializers, regularizers and constraints to a layer's ``config``.
 

@@ -16,11 +16,13 @@ from ..input_spec import InputSpec
 from ..layer import Layer
 from ..saving import register_serializable
 from ._common import (
+    KERNEL_BIAS_OPTIONS,
     add_weight_from_options,
     as_tuple,
     is_dropout_rate,
     is_positive_int,
     is_seed,
+    options_of,
     seeded_generator,
     serialize_options,
 )
@@ -106,16 +108,7 @@ class _HeadDense(Layer):
             num_input_axes=self.num_input_axes,
             use_bias=self.use_bias,
         )
-        return serialize_options(
-            config,
-            kernel_initializer=self.kernel_initializer,
-            bias_initializer=self.bias_initializer,
-            kernel_regularizer=self.kernel_regularizer,
-            bias_regularizer=self.bias_regularizer,
-            activity_regularizer=self.activity_regularizer,
-            kernel_constraint=self.kernel_constraint,
-            bias_constraint=self.bias_constraint,
-        )
+        return serialize_options(config, **options_of(self, KERNEL_BIAS_OPTIONS))
 
 
 @register_serializable(package="keras")

@@ -9,7 +9,14 @@ from .. import activations, constraints, initializers, regularizers
 from ..input_spec import InputSpec
 from ..layer import Layer
 from ..saving import get_registered_name, get_registered_object, register_serializable
-from ._common import add_weight_from_options, is_positive_int, seeded_generator, serialize_options
+from ._common import (
+    KERNEL_BIAS_OPTIONS,
+    add_weight_from_options,
+    is_positive_int,
+    options_of,
+    seeded_generator,
+    serialize_options,
+)
 
 __all__ = ["Activation", "Dense", "Dropout", "Identity", "Lambda"]
 
@@ -104,16 +111,7 @@ class Dense(Layer):
             activation=activations.serialize(self.activation),
             use_bias=self.use_bias,
         )
-        return serialize_options(
-            config,
-            kernel_initializer=self.kernel_initializer,
-            bias_initializer=self.bias_initializer,
-            kernel_regularizer=self.kernel_regularizer,
-            bias_regularizer=self.bias_regularizer,
-            activity_regularizer=self.activity_regularizer,
-            kernel_constraint=self.kernel_constraint,
-            bias_constraint=self.bias_constraint,
-        )
+        return serialize_options(config, **options_of(self, KERNEL_BIAS_OPTIONS))
 
     def extra_repr(self):
         return f"name={self.name!r}, units={self.units}, activation={activations.serialize(self.activation)!r}"

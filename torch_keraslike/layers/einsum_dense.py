@@ -8,7 +8,14 @@ from .. import activations, constraints, initializers, regularizers
 from ..input_spec import InputSpec
 from ..layer import Layer
 from ..saving import register_serializable
-from ._common import add_weight_from_options, as_tuple, is_positive_int, serialize_options
+from ._common import (
+    KERNEL_BIAS_OPTIONS,
+    add_weight_from_options,
+    as_tuple,
+    is_positive_int,
+    options_of,
+    serialize_options,
+)
 
 __all__ = ["EinsumDense"]
 
@@ -252,16 +259,7 @@ class EinsumDense(Layer):
             activation=activations.serialize(self.activation),
             bias_axes=self.bias_axes,
         )
-        return serialize_options(
-            config,
-            kernel_initializer=self.kernel_initializer,
-            bias_initializer=self.bias_initializer,
-            kernel_regularizer=self.kernel_regularizer,
-            bias_regularizer=self.bias_regularizer,
-            activity_regularizer=self.activity_regularizer,
-            kernel_constraint=self.kernel_constraint,
-            bias_constraint=self.bias_constraint,
-        )
+        return serialize_options(config, **options_of(self, KERNEL_BIAS_OPTIONS))
 
     def extra_repr(self):
         return f"name={self.name!r}, equation={self.equation!r}, output_shape={self.partial_output_shape}"
