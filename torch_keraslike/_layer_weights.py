@@ -272,8 +272,12 @@ class LayerWeightsMixin:
         self._require_built("count_params")
         return sum(w.numel() for w in self.weights)
 
+    def _unbuilt_layer_names(self):
+        """Names of the layers in this tree (itself included) that are not built yet."""
+        return [m.name for m in self.modules() if isinstance(m, LayerWeightsMixin) and not m.built]
+
     def _require_built(self, method):
-        unbuilt = [m.name for m in self.modules() if isinstance(m, LayerWeightsMixin) and not m.built]
+        unbuilt = self._unbuilt_layer_names()
         if unbuilt:
             raise ValueError(
                 f'You called {method}() on layer "{self.name}", but the layer is not built '
@@ -391,7 +395,7 @@ class LayerWeightsMixin:
 
     # ------------------------------------------------------------ parameters
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
-        unbuilt = [m.name for m in self.modules() if isinstance(m, LayerWeightsMixin) and not m.built]
+        unbuilt = self._unbuilt_layer_names()
         if unbuilt and not torch.compiler.is_compiling():
             warnings.warn(
                 UnbuiltLayerWarning(_UNBUILT_PARAMETERS.format(name=self.name, unbuilt=unbuilt)),

@@ -98,15 +98,7 @@ def _shapes_of(value):
 
 
 def _first_tensor(value):
-    if isinstance(value, torch.Tensor):
-        return value
-    items = value.values() if isinstance(value, dict) else value
-    if isinstance(items, (list, tuple, type({}.values()))):
-        for item in items:
-            found = _first_tensor(item)
-            if found is not None:
-                return found
-    return None
+    return next((t for t in symbolic.flatten(value) if isinstance(t, torch.Tensor)), None)
 
 
 def _is_number(value):

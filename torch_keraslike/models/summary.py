@@ -104,7 +104,7 @@ def print_summary(model, line_length=None, print_fn=None, show_trainable=False):
         if index < len(rows) - 1:
             print_fn(rule("├", "┼", "┤", "─"))
     print_fn(rule("└", "┴", "┘", "─"))
-    built = all(getattr(m, "built", True) for m in model.modules() if hasattr(m, "built"))
+    built = not model._unbuilt_layer_names()
     weights = _unique_weights(model) if built else []
     trainable = [w for w in weights if isinstance(w, nn.Parameter) and w.requires_grad]
     frozen = [w for w in weights if not (isinstance(w, nn.Parameter) and w.requires_grad)]

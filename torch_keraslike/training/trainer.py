@@ -28,7 +28,7 @@ import torch
 from torch.nn.parameter import UninitializedTensorMixin
 
 from .. import callbacks as callbacks_module
-from .._layer_weights import LayerWeightsMixin, LossCollector
+from .._layer_weights import LossCollector
 from . import optimizers
 from .data import (ArrayAdapter, DataLoader, concat_batches, flatten, make_adapter, map_structure,
                    num_samples, to_device)
@@ -219,7 +219,7 @@ class Trainer:
             metrics=CompiledMetrics(metrics),
             jit=_jit_options(jit_compile, jit_backend, run_eagerly),
         )
-        if all(m.built for m in self.modules() if isinstance(m, LayerWeightsMixin)):
+        if not self._unbuilt_layer_names():
             self._tkl_make_optimizer(state)
         vars(self)["_tkl_train"] = state
         return None
