@@ -1,10 +1,15 @@
+import os
 import sys
 from pathlib import Path
 
 import pytest
 import torch
 
-# Tests import the shared helper ``layer_testing`` from this folder.
+# Keras (an optional test dependency) is the reference of the differential tests; its
+# backend must be chosen before it is first imported.
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+# Tests import the shared helpers (``layer_testing``, ``keras_reference``) from this folder.
 sys.path.insert(0, str(Path(__file__).parent))
 
 import torch_keraslike as tkl  # noqa: E402

@@ -1,8 +1,9 @@
 """``run_layer_test``: the checks every layer goes through (like Keras's own helper).
 
-One call checks output shape and dtype, weight counts, the config round trip, the
-``state_dict`` round trip into a fresh unbuilt layer, ``get_weights``/``set_weights``
-transfer, and compiled (``torch.compile``, eager backend) against eager numerics.
+One call checks output shape and dtype, weight counts, symbolic (``KerasTensor``)
+against eager output shapes and dtypes, the config round trip, the ``state_dict``
+round trip into a fresh unbuilt layer, ``get_weights``/``set_weights`` transfer, and
+compiled (``torch.compile``, eager backend) against eager numerics.
 """
 
 import json
@@ -20,6 +21,22 @@ def _random_input(shape, dtype, seed=0):
     return torch.randint(0, 5, shape, generator=generator, dtype=dtype)
 
 
+def _leaves(structure):
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in _leaves(item)]
+    if isinstance(structure, dict):
+        return [leaf for item in structure.values() for leaf in _leaves(item)]
+    return [structure]
+
+
+def _map(fn, structure):
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(_map(fn, item) for item in structure)
+    if isinstance(structure, dict):
+        return {key: _map(fn, item) for key, item in structure.items()}
+    return fn(structure)
+
+
 def run_layer_test(
     layer_cls,
     init_kwargs,
@@ -32,6 +49,7 @@ def run_layer_test(
     input_data=None,
     run_compiled=True,
     training=False,
+    run_symbolic=True,
 ):
     """Builds ``layer_cls(**init_kwargs)`` on a batch of ``input_shape`` and checks it.
 
@@ -58,6 +76,17 @@ def run_layer_test(
     assert layer.count_params() == sum(w.numel() for w in layer.weights)
     keys = [k for k in layer.state_dict() if not k.endswith("_extra_state")]
     assert len(keys) == len(set(keys)) == len(layer.weights)
+
+    # Symbolic call on a KerasTensor: same output shape (batch unknown) and dtype.
+    if run_symbolic:
+        symbolic_layer = layer_cls(**init_kwargs)
+        symbolic_inputs = _map(
+            lambda t: tkl.Input(batch_shape=(None,) + tuple(t.shape[1:]), dtype=t.dtype), x)
+        spec = symbolic_layer(symbolic_inputs)
+        for s_out, e_out in zip(_leaves(spec), _leaves(output)):
+            assert s_out.shape == (None,) + tuple(e_out.shape[1:]), (s_out.shape, e_out.shape)
+            assert s_out.dtype == e_out.dtype, (s_out.dtype, e_out.dtype)
+        assert len(symbolic_layer.weights) == len(layer.weights)
 
     # Config round trip (through JSON), then the weights moved with set_weights.
     config = layer.get_config()
