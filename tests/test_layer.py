@@ -276,7 +276,94 @@ def test_concurrent_first_calls_build_exactly_once():
     assert [k for k in layer.state_dict()] == ["w", "_extra_state"]
 
 
+def test_racing_first_call_with_other_shape_gets_the_input_spec_error():
+    entered, release = threading.Event(), threading.Event()
+
+    class SlowSpec(tkl.Layer):
+        def build(self, input_shape):
+            entered.set()
+            assert release.wait(10)
+            self.w = self.add_weight(shape=(input_shape[-1], 2))
+            self.input_spec = tkl.InputSpec(axes={-1: input_shape[-1]})
+
+        def call(self, x):
+            return x @ self.w
+
+    layer = SlowSpec(name="slow")
+    errors = []
+    first = threading.Thread(target=lambda: layer(torch.ones(2, 3)))
+    first.start()
+    assert entered.wait(10)  # the first call holds the build lock
+
+    def loser():
+        try:
+            layer(torch.ones(2, 5))
+        except Exception as error:
+            errors.append(error)
+
+    second = threading.Thread(target=loser)
+    second.start()
+    time.sleep(0.1)  # the second call is now waiting for the build
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert len(errors) == 1 and isinstance(errors[0], ValueError)
+    assert 'Input 0 of layer "slow" is incompatible with the layer: expected axis -1 of input shape to have ' \
+           "value 3, but received input with shape (2, 5)" in str(errors[0])
+
+
 # ------------------------------------------------------------- conversion
+@pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.bool, torch.uint8])
+@pytest.mark.parametrize("make, shape", [
+    (lambda: layers.Dense(3), (2, 4)),
+    (lambda: layers.EinsumDense("ab,bc->ac", output_shape=3), (2, 4)),
+    (lambda: layers.BatchNormalization(), (2, 4)),
+    (lambda: layers.LayerNormalization(), (2, 4)),
+    (lambda: layers.LSTM(3), (2, 5, 4)),
+    (lambda: layers.GRU(3), (2, 5, 4)),
+    (lambda: layers.Dropout(0.5), (2, 4)),
+])
+def test_integer_bool_and_unsigned_inputs_to_floating_layers_are_cast(make, shape, dtype):
+    layer = make()
+    x = torch.ones(shape, dtype=dtype)
+    out = layer(x, training=False)
+    assert out.dtype == torch.float32
+    torch.testing.assert_close(out, layer(x.float(), training=False))
+
+
+def test_shape_layers_keep_integer_dtypes():
+    for layer in (layers.Flatten(), layers.Reshape((6,)), layers.Identity()):
+        assert layer(torch.ones(2, 2, 3, dtype=torch.int64)).dtype == torch.int64
+
+
+def test_fit_with_integer_inputs_trains():
+    model = tkl.Sequential([tkl.Input((3,), dtype="int64"), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(0).integers(0, 5, size=(16, 3))
+    history = model.fit(x, np.ones((16, 1), "float32"), epochs=2, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+
+
+def test_complex_inputs_to_floating_layers_are_a_clear_error():
+    layer = layers.Dense(3, name="proj")
+    with pytest.raises(ValueError, match=r'Layer "proj" \(Dense\) received a complex input of dtype '
+                                         r"complex64, but it computes in float32.*x\.real"):
+        layer(torch.ones(2, 4, dtype=torch.complex64))
+    assert not layer.built
+
+
+def test_inputs_on_another_device_than_the_weights_name_the_layer_and_fix():
+    layer = layers.Dense(3, name="proj")
+    layer(torch.ones(2, 4))
+    with pytest.raises(RuntimeError, match=r'(?s)Layer "proj" \(Dense\) received an input on device meta, '
+                                           r"but its weights are on cpu.*Fix:"):
+        layer(torch.ones(2, 4, device="meta"))
+    shape_only = layers.Dense(3, name="shapes")
+    assert shape_only(torch.ones(2, 4, device="meta")).shape == (2, 3)
+    with pytest.raises(RuntimeError, match=r"(?s)weights are on meta.*to_empty"):
+        shape_only(torch.ones(2, 4))
+
+
 def test_numpy_input_is_autocast_and_gives_tensor():
     layer = layers.Identity()
     out = layer(np.ones((2, 3), dtype=np.float64))

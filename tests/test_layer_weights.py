@@ -176,14 +176,19 @@ def test_placement_before_build_applies_to_weights_and_sub_layers():
     assert all(w.device.type == "meta" for w in meta.weights)
 
 
-def test_meta_inputs_build_real_weights():
-    # Shape inference runs on meta tensors; the weights it builds must be real.
+def test_symbolic_builds_are_real_and_meta_inputs_build_shape_only_layers():
+    # Builds from configs and shape inference (fake tensors) create real weights.
     layer = layers.Dense(2)
     layer.build_from_config({"input_shape": [None, 3]})
     assert layer.kernel.device.type == "cpu"
+    symbolic = layers.Dense(2)
+    symbolic(tkl.Input((3,)))
+    assert symbolic.kernel.device.type == "cpu" and symbolic._tkl_device is None
+    # A real meta input builds a shape-only layer (torch's meta-device workflow).
     unplaced = layers.Dense(2)
-    unplaced._maybe_build(torch.ones(1, 3, device="meta"))
-    assert unplaced.kernel.device.type == "cpu" and unplaced._tkl_device is None
+    out = unplaced(torch.ones(1, 3, device="meta"))
+    assert out.device.type == "meta" and out.shape == (1, 2)
+    assert unplaced.kernel.device.type == "meta"
 
 
 def test_dtype_after_build_changes_compute_dtype():
@@ -384,3 +389,71 @@ def test_state_dict_serializes_before_build():
     torch.save(layers.Dense(2).state_dict(), buffer)
     buffer.seek(0)
     assert torch.load(buffer, weights_only=True) == {"_extra_state": {}}
+
+
+# --------------------------------------------------------- hardening (issue 9)
+def test_load_state_dict_failing_on_the_last_key_changes_nothing():
+    model = tkl.Sequential([tkl.Input((3,)), layers.Dense(4), layers.Dense(2)])
+    before = {k: v.clone() for k, v in model.state_dict().items() if isinstance(v, torch.Tensor)}
+    checkpoint = {k: torch.full_like(v, 7.0) if isinstance(v, torch.Tensor) else v
+                  for k, v in model.state_dict().items()}
+    last = list(before)[-1]
+    for bad in (torch.empty(checkpoint[last].shape, device="meta"),
+                torch.ones(checkpoint[last].shape, dtype=torch.complex64)):
+        state = dict(checkpoint, **{last: bad})
+        with pytest.raises(tkl.StateDictMismatchError, match=repr(last)):
+            model.load_state_dict(state)
+        for key, value in before.items():
+            torch.testing.assert_close(model.state_dict()[key], value)
+    model.load_state_dict(checkpoint)  # the good one still loads
+    assert float(model.layers[1].bias.detach()[0]) == 7.0
+
+
+def test_load_state_dict_converts_dtypes_before_copying():
+    layer = layers.Dense(2)
+    layer(torch.ones(1, 3))
+    state = {k: v.double() if isinstance(v, torch.Tensor) else v for k, v in layer.state_dict().items()}
+    layer.load_state_dict(state)
+    assert layer.kernel.dtype == torch.float32
+
+
+def test_failed_build_leaves_no_regularizer_or_constraint_behind():
+    class Flaky(tkl.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.fail = True
+
+        def build(self, input_shape):
+            if self.fail:
+                self.kernel = self.add_weight(shape=(input_shape[-1], 2), regularizer="l2",
+                                              constraint="non_neg")
+                raise RuntimeError("build failed half way")
+            self.kernel = self.add_weight(shape=(input_shape[-1], 2), initializer="ones")
+
+        def call(self, x):
+            return x @ self.kernel
+
+    layer = Flaky()
+    with pytest.raises(RuntimeError, match="half way"):
+        layer(torch.ones(1, 3))
+    assert not layer.built and layer._tkl_weight_meta == {} and layer._tkl_weight_ids == {}
+    layer.fail = False
+    layer(torch.ones(1, 3))
+    assert layer.losses == []  # no L2 penalty inherited from the failed build
+    with torch.no_grad():
+        layer.kernel.fill_(-1.0)
+    optimizer = torch.optim.SGD(layer.parameters(), lr=0.0)
+    layer(torch.ones(1, 3)).sum().backward()
+    optimizer.step()
+    assert float(layer.kernel.detach().min()) == -1.0  # no non_neg constraint inherited either
+
+
+def test_set_weights_refuses_complex_values():
+    layer = layers.Dense(2)
+    layer(torch.ones(1, 3))
+    before = layer.get_weights()
+    weights = [w.astype("complex64") for w in before]
+    with pytest.raises(ValueError, match=r"complex array .* for weight 'kernel'.*imaginary part"):
+        layer.set_weights(weights)
+    for old, new in zip(before, layer.get_weights()):
+        np.testing.assert_array_equal(old, new)

@@ -16,6 +16,10 @@ class _CallContext(threading.local):
         # ``training`` is None outside any layer call; inside, it is the value the
         # outermost call resolved, which inner layers inherit.
         self.training = None
+        # Set by ``fit``/``evaluate``/``predict`` for their steps: the ``training`` a
+        # top-level call without an explicit argument gets (Keras runs a custom
+        # ``predict_step`` calling ``self(x)`` in inference mode). None: the module's flag.
+        self.default_training = None
         # Incremented at every top-level call; losses added under an older epoch are stale.
         self.epoch = 0
 

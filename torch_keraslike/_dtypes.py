@@ -4,6 +4,8 @@ Every message the library prints uses the Keras spelling, and every argument tha
 takes a dtype accepts either spelling.
 """
 
+import re
+
 import torch
 
 _BY_NAME = {
@@ -40,6 +42,9 @@ _NAME_OF = {
 }
 
 
+_OTHER_DTYPE_NAME = re.compile(r"(u?int|float|bfloat|complex|bits|bool)[0-9a-z_]*")
+
+
 def to_torch_dtype(dtype, *, context="dtype"):
     """Returns the ``torch.dtype`` for a Keras name, a torch dtype or a NumPy dtype.
 
@@ -52,6 +57,12 @@ def to_torch_dtype(dtype, *, context="dtype"):
         name = dtype.__name__
     if isinstance(name, str) and name in _BY_NAME:
         return _BY_NAME[name]
+    if isinstance(name, str) and _OTHER_DTYPE_NAME.fullmatch(name):
+        # Rarer torch dtypes (uint16, float8_e4m3fn...): one attribute lookup, accepted
+        # only when it is a dtype, so a name from a file can never reach anything else.
+        candidate = getattr(torch, name, None)
+        if isinstance(candidate, torch.dtype):
+            return candidate
     raise ValueError(
         f"Invalid {context}: expected a dtype name such as 'float32' or a torch.dtype, "
         f"but received {dtype!r}. Valid names: {sorted(set(_NAME_OF.values()))}."

@@ -154,6 +154,30 @@ class LayerWeightsMixin:
             holder = UninitializedBuffer(requires_grad=False, device=device, dtype=dtype)
         with torch.no_grad():
             holder.materialize(shape)
+        if holder.device.type != "meta":  # on meta: shapes only, a loaded file gives values
+            self._initialize_weight(holder, init, shape, dtype, name)
+        key = self._free_weight_key(name or "variable")
+        if trainable:
+            self._parameters[key] = holder
+        else:
+            self._buffers[key] = holder
+        state["_tkl_weight_ids"][id(holder)] = (key, False)
+        meta = {
+            "regularizer": regularizers.get(regularizer),
+            "constraint": constraints.get(constraint),
+        }
+        if meta["regularizer"] is not None or meta["constraint"] is not None:
+            state["_tkl_weight_meta"][key] = meta
+        if meta["constraint"] is not None:
+            _CONSTRAINED_LAYERS.add(self)
+            _install_constraint_hook()
+        return holder
+
+    def _initialize_weight(self, holder, init, shape, dtype, name):
+        """Fills a new weight from its initializer (a name's object or a callable)."""
+        from . import initializers
+
+        with torch.no_grad():
             if isinstance(init, initializers.Initializer):
                 value = init(shape, dtype=dtype, device=holder.device)
             else:
@@ -165,22 +189,6 @@ class LayerWeightsMixin:
                     "return a tensor of exactly the shape it is given."
                 )
             holder.copy_(value)
-        key = self._free_weight_key(name or "variable")
-        if trainable:
-            self._parameters[key] = holder
-        else:
-            self._buffers[key] = holder
-        state["_tkl_weight_ids"][id(holder)] = [key, False]
-        meta = {
-            "regularizer": regularizers.get(regularizer),
-            "constraint": constraints.get(constraint),
-        }
-        if meta["regularizer"] is not None or meta["constraint"] is not None:
-            state["_tkl_weight_meta"][key] = meta
-        if meta["constraint"] is not None:
-            _CONSTRAINED_LAYERS.add(self)
-            _install_constraint_hook()
-        return holder
 
     def _check_weight_shape(self, shape, name):
         if shape is None:
@@ -210,10 +218,10 @@ class LayerWeightsMixin:
 
         Returns True when the assignment was fully handled here.
         """
-        entry = self._tkl_weight_ids[id(value)]
-        old, adopted = entry
+        ids = self._tkl_weight_ids
+        old, adopted = ids[id(value)]
         if old == name:
-            entry[1] = True
+            ids[id(value)] = (name, True)
             return False
         if adopted:
             # A second attribute for the same weight: an alias, not a second state entry.
@@ -228,7 +236,7 @@ class LayerWeightsMixin:
             self.register_buffer(name, value)
         if old in self._tkl_weight_meta:
             self._tkl_weight_meta[name] = self._tkl_weight_meta.pop(old)
-        entry[:] = [name, True]
+        ids[id(value)] = (name, True)
         return True
 
     # ---------------------------------------------------------- weight lists
@@ -315,6 +323,14 @@ class LayerWeightsMixin:
         prepared = []
         for (owner, key, tensor), value in zip(targets, weights):
             value = torch.as_tensor(np.asarray(value))
+            if value.is_complex() and not tensor.is_complex():
+                raise ValueError(
+                    f'You called `set_weights(weights)` on layer "{self.name}" with a complex '
+                    f"array ({value.dtype}) for weight {key!r} of "
+                    f'"{getattr(owner, "name", type(owner).__name__)}", which is {tensor.dtype}. '
+                    "Casting would drop the imaginary part. Fix: pass real arrays (e.g. "
+                    "np.real(w) if the imaginary part is zero)."
+                )
             permutation = getattr(owner, "_keras_weight_layouts", {}).get(key)
             stored = tuple(tensor.shape)
             expected = tuple(stored[p] for p in permutation) if permutation else stored
@@ -383,7 +399,9 @@ class LayerWeightsMixin:
         anything is written, so a mismatched checkpoint leaves the layer unchanged."""
         with _module_state.restored_on_error(self):
             _build_from_state_dict(self, state_dict, "")
-            problems = _state_dict_problems(self, state_dict, strict)
+            # Validate and convert everything first: once the copy starts, it cannot fail
+            # half way and leave some weights overwritten.
+            problems, prepared = _prepare_state_dict(self, state_dict, strict, assign)
             if problems:
                 raise StateDictMismatchError(
                     f'Error(s) loading state_dict into layer "{self.name}":\n  '
@@ -391,7 +409,7 @@ class LayerWeightsMixin:
                     + "\nFix: load a checkpoint saved from the same architecture and input "
                     "shape; pass strict=False to ignore missing/unexpected keys."
                 )
-            return super().load_state_dict(state_dict, strict=strict, assign=assign)
+            return super().load_state_dict(prepared, strict=strict, assign=assign)
 
     # ------------------------------------------------------------ parameters
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
@@ -437,26 +455,40 @@ def _build_from_state_dict(module, state_dict, prefix):
             _build_from_state_dict(child, state_dict, f"{prefix}{name}.")
 
 
-def _state_dict_problems(module, state_dict, strict):
+def _prepare_state_dict(module, state_dict, strict, assign):
+    """Problems of ``state_dict`` for ``module`` (missing/unexpected keys, wrong types,
+    shapes, complex or data-less values), and a copy of it whose tensors already have
+    the dtype and device of the weights they go to, so the copy itself cannot fail."""
     expected = nn.Module.state_dict(module, keep_vars=True)
-    problems = []
+    problems, prepared = [], dict(state_dict)
     for key, current in expected.items():
         if key not in state_dict:
             if strict:
                 problems.append(f"missing key {key!r}")
             continue
         given = state_dict[key]
-        if isinstance(current, torch.Tensor) and not isinstance(given, torch.Tensor):
+        if not isinstance(current, torch.Tensor):
+            continue
+        if not isinstance(given, torch.Tensor):
             problems.append(
                 f"value for {key!r} is a {type(given).__name__}, expected a torch.Tensor "
                 f"of shape {tuple(current.shape)}"
             )
-        elif isinstance(current, torch.Tensor):
-            if tuple(current.shape) != tuple(given.shape):
-                problems.append(
-                    f"size mismatch for {key!r}: expected shape {tuple(current.shape)}, "
-                    f"received shape {tuple(given.shape)}"
-                )
+        elif tuple(current.shape) != tuple(given.shape):
+            problems.append(
+                f"size mismatch for {key!r}: expected shape {tuple(current.shape)}, "
+                f"received shape {tuple(given.shape)}"
+            )
+        elif given.is_complex() and not current.is_complex():
+            problems.append(f"value for {key!r} is complex ({given.dtype}), but the weight is {current.dtype}")
+        elif given.is_meta and not current.is_meta:
+            problems.append(f"value for {key!r} is a meta tensor (a shape without data)")
+        elif not assign and (given.dtype != current.dtype or given.device != current.device):
+            try:
+                prepared[key] = given.to(dtype=current.dtype, device=current.device)
+            except RuntimeError as error:
+                problems.append(f"value for {key!r} cannot be converted to {current.dtype} on "
+                                f"{current.device}: {str(error).splitlines()[0]}")
     if strict:
         problems += [f"unexpected key {key!r}" for key in state_dict if key not in expected]
-    return problems
+    return problems, prepared

@@ -1,34 +1,29 @@
 """Snapshots of a module tree, so that a failed ``build`` or load leaves no trace.
 
 A snapshot is taken of every module in the tree: a shallow copy of its ``__dict__``
-and of the registries torch mutates in place (parameters, buffers, children, hooks).
-Restoring puts back exactly those objects, dropping anything created since.
+and of every container in it (torch's registries of parameters, buffers, children and
+hooks, and the layer's own bookkeeping: weight options, weight ids, losses). Restoring
+puts back exactly those objects and contents, dropping anything created since.
+Containers are restored in place, because other objects hold references to them
+(hook handles hold torch's hook dicts).
 """
 
 import contextlib
 
-_INNER_DICTS = (
-    "_parameters",
-    "_buffers",
-    "_modules",
-    "_forward_pre_hooks",
-    "_forward_pre_hooks_with_kwargs",
-    "_forward_hooks",
-    "_forward_hooks_with_kwargs",
-    "_state_dict_pre_hooks",
-    "_load_state_dict_pre_hooks",
-)
+
+def _restore_container(container, contents):
+    if isinstance(container, list):
+        container[:] = contents
+    else:
+        container.clear()
+        container.update(contents)
 
 
 def snapshot(root):
     saved = []
     for module in root.modules():
         state = dict(module.__dict__)
-        # The registries are restored in place: hook handles hold references to them.
-        inner = [(state[key], state[key].copy()) for key in _INNER_DICTS if key in state]
-        if "_non_persistent_buffers_set" in state:
-            persistent = state["_non_persistent_buffers_set"]
-            inner.append((persistent, set(persistent)))
+        inner = [(value, value.copy()) for value in state.values() if isinstance(value, (dict, list, set))]
         saved.append((module, state, inner))
     return saved
 
@@ -37,9 +32,8 @@ def restore(saved):
     for module, state, inner in saved:
         module.__dict__.clear()
         module.__dict__.update(state)
-        for registry, contents in inner:
-            registry.clear()
-            registry.update(contents)
+        for container, contents in inner:
+            _restore_container(container, contents)
 
 
 @contextlib.contextmanager

@@ -2,7 +2,9 @@
 
 ``torch.cat([a, b], 1)``, ``x + y`` or ``x[:, 0]`` on symbolic tensors become calls of a
 ``TorchOpLayer`` that holds the function; configs name the function by its path under
-the ``torch`` namespace (``"torch.cat"``), resolved by attribute lookup, never by import.
+the ``torch`` namespace (``"torch.cat"``). Loading resolves such a path only to a torch
+operator in an allow-list of namespaces, by one attribute lookup: a file cannot make the
+loader reach ``torch.os.system`` or anything else that is not a tensor operation.
 """
 
 import torch
@@ -16,30 +18,53 @@ from .symbolic import KerasTensor, flatten, raise_op_error
 _VALUE_METHODS = {"item", "tolist", "numpy", "__bool__", "__float__", "__int__", "__index__", "__len__"}
 
 
+# Namespaces a config may name a function in. A name is resolved by ONE attribute
+# lookup in one of these objects (never a walk through dotted attributes, never an
+# import), and only to a torch operator: a function that torch's ``__torch_function__``
+# protocol dispatches, which is exactly what can reach ``KerasTensor.__torch_function__``
+# and so what the saving side can have written.
+_NAMESPACES = {
+    "torch": torch,
+    "torch.Tensor": torch.Tensor,
+    "torch.nn.functional": torch.nn.functional,
+    "torch.linalg": torch.linalg,
+    "torch.special": torch.special,
+    "torch.fft": torch.fft,
+}
+
+_UNSAFE_FUNCTION = """TorchOpLayer: the config names the function {path!r}, which is not a torch operator in the namespaces {namespaces}. A model file may only name torch operators (what torch functions applied to KerasTensors produce); nothing else is resolved, imported or called. The file is corrupted or was tampered with. Fix: re-save the model with tkl.saving.save_model, or build layers that need other code in Python and register them with @tkl.saving.register_serializable()."""
+
+_operators = []  # the set of allowed callables' ids, computed on first use
+
+
+def _is_torch_operator(func):
+    if not _operators:
+        overridable = torch.overrides.get_overridable_functions()
+        _operators.append({id(f) for functions in overridable.values() for f in functions if callable(f)})
+    return id(func) in _operators[0]
+
+
 def _function_path(func):
     """``torch.cat`` -> ``"torch.cat"``; ``torch.Tensor.__getitem__`` ->
-    ``"torch.Tensor.__getitem__"``; None when it cannot be named under ``torch``."""
+    ``"torch.Tensor.__getitem__"``; None when it is not a torch operator that can be
+    named under one of the allowed namespaces."""
     name = getattr(func, "__name__", None)
-    if name is None:
+    if not isinstance(name, str) or not _is_torch_operator(func):
         return None
-    for prefix, owner in (("torch", torch), ("torch.Tensor", torch.Tensor),
-                          ("torch.nn.functional", torch.nn.functional), ("torch.linalg", torch.linalg),
-                          ("torch.special", torch.special), ("torch.fft", torch.fft)):
+    for prefix, owner in _NAMESPACES.items():
         if getattr(owner, name, None) is func:
             return f"{prefix}.{name}"
     return None
 
 
 def _resolve_function(path):
-    parts = path.split(".")
-    if parts[0] != "torch":
-        raise ValueError(f"TorchOpLayer: {path!r} is not a torch function; configs only name torch functions.")
-    obj = torch
-    for part in parts[1:]:
-        obj = getattr(obj, part, None)
-        if obj is None:
-            raise ValueError(f"TorchOpLayer: torch has no function {path!r} in this version.")
-    return obj
+    """The torch operator named ``path``; anything else raises without side effects."""
+    prefix, _, name = path.rpartition(".") if isinstance(path, str) else ("", "", "")
+    owner = _NAMESPACES.get(prefix)
+    func = getattr(owner, name, None) if owner is not None and name.isidentifier() else None
+    if func is None or not _is_torch_operator(func) or _function_path(func) != path:
+        raise ValueError(_UNSAFE_FUNCTION.format(path=path, namespaces=sorted(_NAMESPACES)))
+    return func
 
 
 @register_serializable(package="keras")

@@ -299,6 +299,10 @@ def assert_input_compatibility(input_spec, inputs, layer_name):
                 check = input_spec._checker = input_spec._make_checker()
             check(inputs, layer_name)
             return
+        if isinstance(inputs, dict) and input_spec.name is None:
+            raise _fail(f'Layer "{layer_name}" expects 1 input tensor, but it received a dict with '
+                        f"keys {list(inputs)}.",
+                        "pass the tensor itself, e.g. layer(inputs['x']).")
         specs = [input_spec]
     elif not input_spec:
         return

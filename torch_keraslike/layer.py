@@ -33,6 +33,7 @@ from torch.nn.modules import module as _torch_module
 from torch.nn.modules.lazy import LazyModuleMixin
 
 from . import _module_state, symbolic
+from ._build_context import BUILD_CONTEXT, META
 from ._call_context import CALL_CONTEXT, next_epoch
 from ._dtypes import dtype_name, to_torch_dtype
 from ._layer_weights import LayerWeightsMixin, StateDictMismatchError, UnbuiltLayerWarning
@@ -68,6 +69,17 @@ Layer "{name}" received a non-tensor positional argument: {value!r} (of type \
 argument value should be passed as a keyword argument: {value!r}.
 Wrong: layer(x, True)
 Right: layer(x, training=True)"""
+
+_COMPLEX_INPUT = """\
+Layer "{name}" ({cls}) received a complex input of dtype {dtype}, but it computes in \
+{layer_dtype}: complex values have no meaning for its real weights, and casting would drop \
+the imaginary part. Fix: pass x.real, x.abs() or torch.view_as_real(x), or create the \
+layer with dtype="complex64" if it supports complex weights."""
+
+_PLACEMENT = """\
+Layer "{name}" ({cls}) received an input on device {input_device}, but its weights are on \
+{weight_device}: {why}
+Fix: {fix}"""
 
 # torch's own module-call machinery only needs its slow path when some hook is set.
 _global_forward_pre_hooks = _torch_module._global_forward_pre_hooks
@@ -158,6 +170,10 @@ def _wrap_build(build):
                 return None
             shapes = args[0] if args else next(iter(kwargs.values()), None)
             with _module_state.restored_on_error(self):
+                if BUILD_CONTEXT.meta and self._tkl_device is None:
+                    # Loading a file: shapes only, checked against the file's tensors
+                    # before any memory is allocated.
+                    self._tkl_device = META
                 self.__dict__["_tkl_building"] = True
                 try:
                     # Weights are real even when the build is triggered by shape inference.
@@ -221,6 +237,10 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
     """
 
     _allow_non_tensor_positional_args = False
+    # Layers that compute in floating point with their inputs (Dense, Conv, RNNs,
+    # normalization) cast integer, bool and unsigned inputs to their compute dtype, as
+    # Keras's ops promote them; shape-only layers (Reshape, Flatten...) keep the dtype.
+    cast_integer_inputs = False
 
     def __init__(
         self,
@@ -291,7 +311,7 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
         if not (
             len(args) == 1
             and type(args[0]) is torch.Tensor
-            and (args[0].dtype is self._tkl_dtype or not self._tkl_autocast)
+            and (args[0].dtype is self._tkl_dtype or not (self._tkl_autocast or self.cast_integer_inputs))
         ):
             args, kwargs = self._convert_inputs(args, kwargs)
             # 2. Symbolic inputs (``KerasTensor``s) take the functional-API path.
@@ -303,12 +323,17 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
             # first, so weights are created outside the compiled region.
             self._infer_parameters(self, args, kwargs)
         # 3. Resolve ``training``: explicit argument, else the enclosing layer's call,
-        #    else torch's own ``self.training`` (``train()``/``eval()``).
+        #    else the running fit/evaluate/predict's mode, else torch's own
+        #    ``self.training`` (``train()``/``eval()``).
         context = CALL_CONTEXT
         outer_training = context.training
         training = kwargs.pop("training", None) if "training" in kwargs else None
         if training is None:
-            training = self.training if outer_training is None else outer_training
+            training = outer_training
+            if training is None:
+                training = context.default_training
+                if training is None:
+                    training = self.training
         if self._tkl_call_takes_training:
             kwargs["training"] = training
         if outer_training is None and not compiling:
@@ -335,6 +360,11 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
                 outputs = self.forward(*args, **kwargs)
             else:
                 outputs = nn.Module.__call__(self, *args, **kwargs)
+        except RuntimeError as error:
+            # Free unless raised: a kernel's device complaint becomes one that names
+            # this layer, the devices and the fix.
+            self._raise_placement_error(args, kwargs, error)
+            raise
         finally:
             context.training = outer_training
         # 7. Activity regularization adds the output's penalty to ``losses``.
@@ -403,7 +433,14 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
 
     def _convert_value(self, value, positional):
         if isinstance(value, torch.Tensor):
-            if self._tkl_autocast and value.is_floating_point() and value.dtype != self._tkl_dtype:
+            if value.is_floating_point():
+                if self._tkl_autocast and value.dtype != self._tkl_dtype:
+                    return value.to(self._tkl_dtype)
+            elif self.cast_integer_inputs and positional:
+                if value.is_complex() and not self._tkl_dtype.is_complex:
+                    raise ValueError(_COMPLEX_INPUT.format(
+                        name=self.name, cls=type(self).__name__, dtype=dtype_name(value.dtype),
+                        layer_dtype=dtype_name(self._tkl_dtype)))
                 return value.to(self._tkl_dtype)
             return value
         if isinstance(value, np.ndarray) or (positional and _all_numbers(value)):
@@ -442,6 +479,32 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
         check = module._tkl_spec_check
         if check is not None:
             check(_first_input(module, args, kwargs), module.name)
+
+    def _raise_placement_error(self, args, kwargs, error=None):
+        """Raises a clear error when the inputs and the weights live on different
+        devices (``meta`` included), chained to the kernel's ``error``; returns otherwise."""
+        inputs = [t for t in symbolic.flatten((args, kwargs)) if isinstance(t, torch.Tensor)]
+        weights = [w for w in self.weights if not symbolic.is_fake(w)]
+        if not inputs or not weights or symbolic.is_fake(inputs[0]):
+            return
+        input_device, weight_device = inputs[0].device, weights[0].device
+        if input_device == weight_device:
+            return
+        if weight_device.type == "meta":
+            why = ("the layer was built on the meta device (shapes only, no values), so it "
+                   "cannot compute on real data.")
+            fix = (f"materialise the weights first, e.g. layer.to_empty(device={str(input_device)!r}) "
+                   "then load a state dict (or call reset_parameters()).")
+        elif input_device.type == "meta":
+            why = "a shape-only (meta) input cannot be combined with real weights."
+            fix = (f"pass an input on {weight_device}, or build a separate copy of the layer on "
+                   "meta inputs to compute shapes only.")
+        else:
+            why = "inputs and weights must be on the same device."
+            fix = f"move the input with x.to({str(weight_device)!r}), or the layer with layer.to({str(input_device)!r})."
+        raise RuntimeError(_PLACEMENT.format(
+            name=self.name, cls=type(self).__name__, input_device=input_device,
+            weight_device=weight_device, why=why, fix=fix)) from error
 
     def _add_activity_loss(self, outputs):
         tensor = _first_tensor(outputs)
@@ -527,15 +590,22 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
                 return
             if self._tkl_device is None:
                 tensor = _first_tensor(inputs)
-                if tensor is not None and tensor.device.type != "meta" and not symbolic.is_fake(tensor):
+                if tensor is not None and not symbolic.is_fake(tensor):
+                    # A first input on ``meta`` builds a shape-only layer, as torch's
+                    # meta-device workflow expects (``to_empty`` materialises it later).
                     self._tkl_device = tensor.device
             self.build(_shapes_of(inputs))
 
     def _infer_parameters(self, module, args, kwargs=None):
         # torch's version, made safe for concurrent first calls (a second thread may
         # reach here after the first has already removed the hooks).
+        was_built = self.built  # read before waiting: another thread may be building
         with _BUILD_LOCK:
             self.initialize_parameters(*args, **(kwargs or {}))
+            if not was_built and self._tkl_spec_check is not None:
+                # The build this call made or waited for may have set the spec: a call
+                # racing the first one with other shapes is checked against it.
+                self._tkl_spec_check(_first_input(self, args, kwargs or {}), self.name)
             if "_initialize_hook" in vars(self):
                 self._initialize_hook.remove()
                 self._load_hook.remove()
@@ -584,7 +654,13 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
             if isinstance(value, (nn.Module, nn.Parameter)):
                 raise TypeError(_FORGOT_SUPER_INIT.format(cls=type(self).__name__))
             return object.__setattr__(self, name, value)
-        if isinstance(value, torch.Tensor) and id(value) in state["_tkl_weight_ids"]:
+        if (
+            isinstance(value, torch.Tensor)
+            and id(value) in state["_tkl_weight_ids"]
+            # Only weights being created are adopted: once built, an id may belong to a
+            # tensor that replaced a weight (``to_empty``, ``load_state_dict(assign=True)``).
+            and (not state.get("built") or state.get("_tkl_building"))
+        ):
             if self._tkl_adopt_weight(name, value):
                 return None
         elif isinstance(value, nn.Module) and name not in state["_modules"]:

@@ -210,8 +210,35 @@ def test_mha_rejects_bad_inputs():
         layer(torch.ones(2, 3, 4), torch.ones(2, 4, 6))
     with pytest.raises(ValueError, match="Input 1 .*expected axis -1 of input shape to have value 6"):
         layer(torch.ones(2, 3, 5), torch.ones(2, 4, 5))
-    with pytest.raises(ValueError, match="attention_mask must have shape"):
+    with pytest.raises(ValueError, match=r"attention_mask of shape \(4,\) does not match"):
         layer(torch.ones(2, 3, 5), torch.ones(2, 4, 6), attention_mask=torch.ones(4, dtype=torch.bool))
+
+
+def test_mha_mismatched_shapes_raise_before_any_kernel(monkeypatch):
+    layer = MultiHeadAttention(num_heads=2, key_dim=2, name="mha")
+    layer(torch.ones(2, 3, 5), torch.ones(2, 4, 6))
+    before = [w.clone() for w in layer.weights]
+    kernels = []
+    monkeypatch.setattr(torch.nn.functional, "scaled_dot_product_attention",
+                        lambda *a, **k: kernels.append(a))
+    with pytest.raises(ValueError, match=r'Layer "mha".*same batch size.*query shape \(2, 3, 5\), '
+                                         r"value shape \(3, 4, 6\)"):
+        layer(torch.ones(2, 3, 5), torch.ones(3, 4, 6))
+    with pytest.raises(ValueError, match=r"value_shape=\(2, 4, 6\) and key_shape=\(2, 7, 6\)"):
+        layer(torch.ones(2, 3, 5), torch.ones(2, 4, 6), key=torch.ones(2, 7, 6))
+    with pytest.raises(ValueError, match=r"attention_mask of shape \(2, 3, 5\) does not match the "
+                                         r"attention scores \(batch, num_heads, T, S\) = \(2, 2, 3, 4\)"):
+        layer(torch.ones(2, 3, 5), torch.ones(2, 4, 6), attention_mask=torch.ones(2, 3, 5, dtype=torch.bool))
+    with pytest.raises(ValueError, match="does not match"):
+        layer(torch.ones(2, 3, 5), torch.ones(2, 4, 6), attention_mask=torch.ones(3, 3, 4, dtype=torch.bool))
+    assert kernels == []
+    for old, new in zip(before, layer.weights):
+        torch.testing.assert_close(old, new)
+    # Masks that broadcast are accepted: (T, S), (batch, T, S), per head.
+    for shape in [(3, 4), (2, 3, 4), (1, 3, 4), (2, 2, 3, 4), (2, 1, 3, 4)]:
+        monkeypatch.undo()
+        out = layer(torch.ones(2, 3, 5), torch.ones(2, 4, 6), attention_mask=torch.ones(shape, dtype=torch.bool))
+        assert out.shape == (2, 3, 5)
 
 
 @pytest.mark.parametrize(

@@ -75,3 +75,35 @@ def test_bad_dimensions(input_dim, output_dim):
 def test_out_of_range_index_raises():
     with pytest.raises(IndexError):
         Embedding(3, 2)(torch.tensor([3]))
+
+
+# ------------------------------------------------------------ bad inputs (issue 9)
+@pytest.mark.parametrize("ids, low, high", [([[0, 5]], 0, 5), ([[-1, 2]], -1, 2), ([[9]], 9, 9)])
+def test_indices_outside_the_table_name_the_layer_and_the_range(ids, low, high):
+    layer = tkl.layers.Embedding(5, 2, name="tokens")
+    with pytest.raises(IndexError, match=rf'Layer "tokens" \(Embedding\) received indices in '
+                                         rf"\[{low}, {high}\], outside its table of input_dim=5 rows"):
+        layer(torch.tensor(ids))
+    table = layer.embeddings.detach().clone()
+    layer(torch.tensor([[0, 4]]))  # valid indices still work, and nothing changed
+    torch.testing.assert_close(layer.embeddings.detach(), table)
+
+
+@pytest.mark.parametrize("bad", [None, [torch.zeros(2, dtype=torch.long)] * 2,
+                                 {"ids": torch.zeros(2, dtype=torch.long)}])
+def test_none_lists_and_dicts_are_refused_before_building(bad):
+    layer = tkl.layers.Embedding(5, 2, name="tokens")
+    with pytest.raises(ValueError, match="embedding|tokens|Inputs to a layer should be tensors"):
+        layer(bad)
+    assert not layer.built and layer.weights == []
+
+
+def test_meta_indices_and_a_real_table_are_a_clear_error():
+    layer = tkl.layers.Embedding(5, 2, name="tokens")
+    layer(torch.zeros(1, 3, dtype=torch.long))
+    with pytest.raises(RuntimeError, match=r'Layer "tokens" \(Embedding\) received an input on device meta, '
+                                           r"but its weights are on cpu"):
+        layer(torch.zeros(1, 3, dtype=torch.long, device="meta"))
+    shape_only = tkl.layers.Embedding(5, 2)
+    out = shape_only(torch.zeros(1, 3, dtype=torch.long, device="meta"))
+    assert out.device.type == "meta" and out.shape == (1, 3, 2)

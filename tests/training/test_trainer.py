@@ -1,5 +1,7 @@
 """Model.compile/fit/evaluate/predict/train_on_batch: training, logs, modes and errors."""
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -262,24 +264,93 @@ def test_activity_and_added_losses_match_model_losses():
         torch.testing.assert_close(a, b)
 
 
-def test_train_and_eval_modes_per_phase_and_restored():
+class _TrainingProbe(tkl.Layer):
+    """Records the ``training`` value each call receives, per thread."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seen = []
+
+    def call(self, x, training=None):
+        self.seen.append((threading.current_thread().name, training))
+        return x
+
+
+def test_runs_pass_training_explicitly_and_never_touch_the_models_mode():
     x, y = regression_data(64)
-    model = tkl.Sequential([tkl.Input((4,)), layers.Dense(16), layers.Dropout(0.5), layers.Dense(1)])
+    probe = _TrainingProbe()
+    model = tkl.Sequential([tkl.Input((4,)), layers.Dense(16), probe, layers.Dropout(0.5), layers.Dense(1)])
     model.compile("adam", "mse")
-    modes = []
-    probe = tkl.callbacks.LambdaCallback(
-        on_train_batch_begin=lambda b, logs: modes.append(("train", model.training)),
-        on_test_begin=lambda logs: modes.append(("test", model.training)),
+    flags = []
+    spy = tkl.callbacks.LambdaCallback(
+        on_train_batch_begin=lambda b, logs: flags.append(model.training),
+        on_test_begin=lambda logs: flags.append(model.training),
     )
     model.eval()
-    model.fit(x, y, epochs=1, batch_size=32, verbose=0, validation_data=(x, y), callbacks=[probe])
-    assert modes == [("train", True), ("train", True), ("test", False)]
-    assert model.training is False  # restored
+    probe.seen.clear()
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0, validation_data=(x, y), callbacks=[spy])
+    assert flags == [False, False, False]  # the user's mode, untouched
+    modes = [training for _, training in probe.seen]
+    assert modes[0] is False  # the dry run of the first batch
+    assert modes[1:3] == [True, True] and set(modes[3:]) == {False}  # 2 steps, then validation
     model.train()
     first = model.predict(x, verbose=0)
     np.testing.assert_array_equal(first, model.predict(x, verbose=0))  # dropout off: deterministic
     assert model.training is True
     assert model.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0))
+
+
+def test_custom_steps_calling_self_without_training_follow_the_run():
+    class Net(tkl.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.probe = _TrainingProbe()
+            self.dense = layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(self.probe(x))
+
+        def predict_step(self, x):
+            return self(x)  # no training argument, as Keras code writes it
+
+    model = Net()
+    model.train()
+    model.compile("sgd", "mse")
+    model.predict(np.ones((4, 3), "float32"), verbose=0)
+    assert [t for _, t in model.probe.seen] == [False]
+
+
+def test_predict_in_another_thread_does_not_switch_off_training_steps():
+    x, y = regression_data(32)
+    probe = _TrainingProbe()
+    model = tkl.Sequential([tkl.Input((4,)), probe, layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model(torch.ones(1, 4))
+    predicting, release = threading.Event(), threading.Event()
+
+    class Blocking(tkl.Layer):
+        def call(self, x):
+            if threading.current_thread().name == "predictor":
+                predicting.set()
+                release.wait(10)
+            return x
+
+    model.add(Blocking())
+    predictor = threading.Thread(target=lambda: model.predict(x[:2], verbose=0), name="predictor")
+
+    def start_predict(batch, logs):
+        if batch == 0:
+            predictor.start()
+            assert predicting.wait(10)  # the other thread is now inside predict
+
+    probe.seen.clear()
+    model.fit(x, y, epochs=1, batch_size=32, verbose=0, shuffle=False,
+              callbacks=[tkl.callbacks.LambdaCallback(on_train_batch_begin=start_predict)])
+    release.set()
+    predictor.join(10)
+    mine = [t for name, t in probe.seen if name != "predictor"]
+    assert mine[-1] is True  # the training step ran in training mode while predict was running
+    assert [t for name, t in probe.seen if name == "predictor"] == [False]
 
 
 def test_unbuilt_sequential_is_built_from_the_first_batch():

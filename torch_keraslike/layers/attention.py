@@ -58,6 +58,8 @@ class _HeadDense(Layer):
     (kernel ``(num_heads, value_dim, out)``). It runs as a single matrix product.
     """
 
+    cast_integer_inputs = True
+
     def __init__(
         self,
         output_dims,
@@ -171,6 +173,8 @@ class MultiHeadAttention(Layer):
         >>> out.shape, scores.shape
         (torch.Size([3, 5, 8]), torch.Size([3, 2, 5, 7]))
     """
+
+    cast_integer_inputs = True
 
     def __init__(
         self,
@@ -377,6 +381,7 @@ class MultiHeadAttention(Layer):
             key = value
         else:
             _check_input(self._key_spec, key, self.name, 2)
+        self._check_shapes(query, value, key, attention_mask)
         # (batch, seq, heads, head_dim) -> (batch, heads, seq, head_dim): views only.
         q = self._project(self.query_dense, query).transpose(1, 2)
         k = self._project(self.key_dense, key).transpose(1, 2)
@@ -401,6 +406,35 @@ class MultiHeadAttention(Layer):
             return outputs, scores
         return outputs
 
+    def _check_shapes(self, query, value, key, attention_mask):
+        """Keras-style errors for inputs that do not go together, before any kernel."""
+        where = f'Layer "{self.name}" (MultiHeadAttention)'
+        batches = {"query": query.shape[0], "value": value.shape[0], "key": key.shape[0]}
+        if len(set(batches.values())) > 1:
+            raise ValueError(
+                f"{where}: query, value and key must have the same batch size, received "
+                f"query shape {tuple(query.shape)}, value shape {tuple(value.shape)} and key shape "
+                f"{tuple(key.shape)}. Fix: pass tensors from the same batch."
+            )
+        if value.shape[1] != key.shape[1]:
+            raise ValueError(
+                f"{where}: all dimensions of `value` and `key`, except the last one, must be "
+                f"equal. Received: value_shape={tuple(value.shape)} and key_shape={tuple(key.shape)}. "
+                "Fix: key and value must have one entry per source position."
+            )
+        if attention_mask is None:
+            return
+        target = (query.shape[0], self.num_heads, query.shape[1], value.shape[1])
+        shape = tuple(attention_mask.shape)
+        padded = (1,) * (4 - len(shape)) + shape if len(shape) <= 4 else shape
+        if len(shape) < 2 or len(shape) > 4 or any(m not in (1, t) for m, t in zip(padded, target)):
+            raise ValueError(
+                f"{where}: attention_mask of shape {shape} does not match the attention scores "
+                f"(batch, num_heads, T, S) = {target} of query shape {tuple(query.shape)} and value "
+                f"shape {tuple(value.shape)}. Fix: pass a mask of shape (batch, T, S) = "
+                f"{(target[0], target[2], target[3])} (or (batch, num_heads, T, S))."
+            )
+
     def _project(self, sublayer, x):
         # Runs the projection's computation directly (no per-call Layer overhead).
         outputs = sublayer.call(x)
@@ -413,12 +447,6 @@ class MultiHeadAttention(Layer):
         if attention_mask is None:
             return None
         mask = attention_mask if attention_mask.dtype == torch.bool else attention_mask != 0
-        if not 2 <= mask.dim() <= 4:
-            raise ValueError(
-                f'Layer "{self.name}" (MultiHeadAttention): attention_mask must have shape '
-                f"(batch, T, S) (or broadcast to (batch, num_heads, T, S)), received shape "
-                f"{tuple(mask.shape)}."
-            )
         while mask.dim() < 4:
             mask = mask.unsqueeze(-3)  # broadcast over the heads (and batch) axes
         if causal:

@@ -47,6 +47,8 @@ class Dense(Layer):
         torch.Size([2, 3])
     """
 
+    cast_integer_inputs = True
+
     def __init__(
         self,
         units,
@@ -187,6 +189,8 @@ class Dropout(Layer):
         tensor([[1., 1., 1.],
                 [1., 1., 1.]])
     """
+
+    cast_integer_inputs = True
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)

@@ -148,6 +148,8 @@ class EinsumDense(Layer):
         (torch.Size([128, 64]), torch.Size([64]))
     """
 
+    cast_integer_inputs = True
+
     def __init__(
         self,
         equation,
@@ -241,6 +243,9 @@ class EinsumDense(Layer):
             self.input_spec = InputSpec(min_ndim=len(inp) + (side == "left"), axes=axes)
 
     def call(self, inputs):
+        if inputs.is_meta != self.kernel.is_meta:
+            # torch.einsum would answer on the kernel's device, silently.
+            self._raise_placement_error((inputs,), {}, None)
         outputs = torch.einsum(self._torch_equation, inputs, self.kernel)
         if self.bias is not None:
             outputs = outputs + self.bias

@@ -4,6 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import constraints, initializers, regularizers
+from ..input_spec import InputSpec
 from ..layer import Layer
 from ..saving import register_serializable
 from ._common import add_weight_from_options, is_positive_int, serialize_options
@@ -26,9 +27,11 @@ class Embedding(Layer):
     are cast to ``int64`` as Keras casts them: small integer types (``uint8``...)
     exactly, floating inputs by truncating fractional parts toward zero (``2.7`` looks
     up row 2); pass integer tensors (``x.long()``) to avoid the cast. Indices outside
-    the table raise torch's ``IndexError`` on CPU (a device-side assertion on CUDA);
-    they are not checked in Python, which would need a device synchronisation on
-    every call.
+    the table raise an ``IndexError`` naming the layer, ``input_dim`` and the range
+    received, when the indices are on the CPU (one ``aminmax`` pass, cheap next to the
+    lookup). On an accelerator the check would make the host wait for the device at
+    every call, so it is left to torch's device-side assertion there (and skipped
+    inside ``torch.compile``d code).
 
     Args:
         input_dim: size of the vocabulary (largest index + 1), a positive int.
@@ -77,6 +80,9 @@ class Embedding(Layer):
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = bool(mask_zero)
+        # One tensor of indices (of any rank): None, lists of tensors and dicts are
+        # refused before anything is built.
+        self.input_spec = InputSpec()
 
     def build(self, input_shape=None):
         self.embeddings = add_weight_from_options(
@@ -86,7 +92,21 @@ class Embedding(Layer):
     def call(self, inputs):
         if inputs.dtype not in _INDEX_DTYPES:
             inputs = inputs.long()  # as Keras casts them; floats truncate toward 0
-        return F.embedding(inputs, self.embeddings)
+        table = self.embeddings
+        if inputs.device != table.device:
+            # F.embedding would silently answer on the table's device (meta ids with a
+            # real table give uninitialised memory).
+            self._raise_placement_error((inputs,), {})
+        if inputs.device.type == "cpu" and inputs.numel() and not torch.compiler.is_compiling():
+            low, high = torch.aminmax(inputs)
+            if low < 0 or high >= self.input_dim:
+                raise IndexError(
+                    f'Layer "{self.name}" (Embedding) received indices in [{int(low)}, {int(high)}], '
+                    f"outside its table of input_dim={self.input_dim} rows (valid indices: 0 to "
+                    f"{self.input_dim - 1}). Fix: map unknown tokens to a valid index (e.g. an "
+                    "out-of-vocabulary row), or create the layer with a larger input_dim."
+                )
+        return F.embedding(inputs, table)
 
     def compute_mask(self, inputs, mask=None):
         """``inputs != 0`` when ``mask_zero=True``, else ``None``."""

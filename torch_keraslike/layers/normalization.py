@@ -27,6 +27,8 @@ _MASK_EPSILON = 1e-7  # Keras's backend epsilon, used by its masked moments
 class _Normalization(Layer):
     """Shared argument checks and gamma/beta handling."""
 
+    cast_integer_inputs = True
+
     def _setup(self, epsilon, center, scale, beta_initializer, gamma_initializer,
                beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint):
         if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not epsilon >= 0:
@@ -193,7 +195,9 @@ class BatchNormalization(_Normalization):
                 f"inputs. Received: mask.shape={tuple(mask.shape)}, "
                 f"inputs.shape={tuple(inputs.shape)}."
             )
-        training = bool(training) and self.trainable
+        # An empty batch has no statistics, and a shape-only (meta) one no values: the
+        # moving statistics stay as they are (torch would make them NaN).
+        training = bool(training) and self.trainable and inputs.numel() > 0 and not inputs.is_meta
         axis = self._axis
         fast = mask is None and inputs.dtype not in _HALF and inputs.dim() > 1 and not (
             training and (self.synchronized or inputs.numel() <= inputs.shape[axis]))

@@ -76,6 +76,8 @@ def _cudnn_ready(params):
 class _RNN(Layer):
     """Shared machinery of ``LSTM`` and ``GRU``: arguments, weights, call, loop."""
 
+    cast_integer_inputs = True
+
     _gates = None  # 4 (LSTM) or 3 (GRU)
     _state_names = None  # ("h", "c") or ("h",)
 

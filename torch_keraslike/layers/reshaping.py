@@ -44,7 +44,8 @@ class Flatten(Layer):
     def call(self, inputs):
         if self.data_format == "channels_first" and inputs.dim() > 2:
             inputs = inputs.movedim(1, -1)
-        return inputs.reshape(inputs.shape[0], -1)
+        # ``flatten`` rather than ``reshape(batch, -1)``: an empty batch has no size to infer.
+        return inputs.flatten(1) if inputs.dim() > 1 else inputs.unsqueeze(1)
 
     def compute_output_shape(self, input_shape):
         size = 1

@@ -5,9 +5,15 @@ a forward in ``train()`` mode, the compiled loss plus the model's own losses
 (regularizers, ``add_loss``), ``loss.backward()`` and a ``torch.optim`` step. Running
 losses and metrics stay on the device; they are read only when a log needs them.
 
-Before the first step, one batch is run through the model in ``eval()`` mode under
-``torch.no_grad()``: it builds an unbuilt model (so the optimizer can be created
+Before the first step, one batch is run through the model with ``training=False``
+under ``torch.no_grad()``: it builds an unbuilt model (so the optimizer can be created
 from its parameters), and bad inputs or targets fail there, with nothing changed.
+
+Each step passes ``training=True``/``False`` explicitly to the model's call instead of
+switching the module's ``train()``/``eval()`` flag, so ``fit`` in one thread and
+``predict`` in another do not change each other's Dropout or BatchNormalization, and
+the user's own mode is never touched. Plain ``torch.nn`` modules nested in the model
+(which only read their flag) are switched for the run and restored after it.
 
 Example:
     >>> import numpy as np, torch_keraslike as tkl
@@ -20,6 +26,7 @@ Example:
     (2, 1)
 """
 
+import contextlib
 import functools
 import numbers
 import operator
@@ -28,7 +35,8 @@ import torch
 from torch.nn.parameter import UninitializedTensorMixin
 
 from .. import callbacks as callbacks_module
-from .._layer_weights import LossCollector
+from .._call_context import CALL_CONTEXT
+from .._layer_weights import LayerWeightsMixin, LossCollector
 from . import optimizers
 from .data import (ArrayAdapter, DataLoader, concat_batches, flatten, make_adapter, map_structure,
                    num_samples, to_device)
@@ -305,34 +313,29 @@ class Trainer:
         x, y = batch
         device = self._tkl_model_device()
         x, y = to_device(x, device), to_device(y, device)
-        was_training = self.training
-        self.eval()
-        try:
-            with torch.no_grad():
-                try:
-                    y_pred = self(x)
-                except ValueError as error:
-                    if where == "fit":
-                        raise
-                    raise ValueError(f"{where}: the model rejected the first batch: {error}") from error
-                names = state.output_names or self._tkl_output_names(y_pred)
-                if state.loss is not None:
-                    if not state.bound:
-                        state.loss.bind(names)
-                    state.loss.validate(y, y_pred, where)
+        with torch.no_grad(), _run_mode(self, False):
+            try:
+                y_pred = self(x, training=False)
+            except ValueError as error:
+                if where == "fit":
+                    raise
+                raise ValueError(f"{where}: the model rejected the first batch: {error}") from error
+            names = state.output_names or self._tkl_output_names(y_pred)
+            if state.loss is not None:
                 if not state.bound:
-                    self._tkl_bind(state, names, y, y_pred)
-                if state.model_losses is None:
-                    # Kept for the whole compile: a compiled step guards on this object.
-                    state.model_losses = LossCollector(self)
-                if state.loss is None and not state.model_losses():
-                    raise ValueError(
-                        f'{where}: model "{self.name}" has no loss: compile() got no loss and '
-                        "the model adds none (add_loss, regularizers). Fix: "
-                        "model.compile(optimizer, loss='mse')."
-                    )
-        finally:
-            self.train(was_training)
+                    state.loss.bind(names)
+                state.loss.validate(y, y_pred, where)
+            if not state.bound:
+                self._tkl_bind(state, names, y, y_pred)
+            if state.model_losses is None:
+                # Kept for the whole compile: a compiled step guards on this object.
+                state.model_losses = LossCollector(self)
+            if state.loss is None and not state.model_losses():
+                raise ValueError(
+                    f'{where}: model "{self.name}" has no loss: compile() got no loss and '
+                    "the model adds none (add_loss, regularizers). Fix: "
+                    "model.compile(optimizer, loss='mse')."
+                )
         if training:
             self._tkl_make_optimizer(state)
             self._tkl_check_trainable(where)
@@ -380,9 +383,9 @@ class Trainer:
         state.bound = True
 
     # ------------------------------------------------------------------- steps
-    def _tkl_forward_loss(self, x, y):
+    def _tkl_forward_loss(self, x, y, training):
         state = self.__dict__["_tkl_train"]
-        y_pred = self(x)
+        y_pred = self(x, training=training)
         total, per_output = (None, None) if state.loss is None else state.loss(y, y_pred)
         extra = state.model_losses()
         if extra:
@@ -398,7 +401,7 @@ class Trainer:
         """
         state = self.__dict__["_tkl_train"]
         x, y = data
-        total, per_output, y_pred = state.function("forward_loss", self._tkl_forward_loss)(x, y)
+        total, per_output, y_pred = state.function("forward_loss", self._tkl_forward_loss)(x, y, True)
         optimizer = state.optimizer
         optimizer.zero_grad(set_to_none=True)
         total.backward()
@@ -410,7 +413,7 @@ class Trainer:
         state = self.__dict__["_tkl_train"]
         x, y = data
         with torch.no_grad():
-            total, per_output, y_pred = state.function("forward_loss", self._tkl_forward_loss)(x, y)
+            total, per_output, y_pred = state.function("forward_loss", self._tkl_forward_loss)(x, y, False)
             state.record(total, per_output, y, y_pred, num_samples(x))
 
     def predict_step(self, x):
@@ -418,11 +421,11 @@ class Trainer:
         state = vars(self).get("_tkl_train")
         with torch.no_grad():
             if state is None:
-                return self(x)
+                return self(x, training=False)
             return state.function("predict", self._tkl_predict)(x)
 
     def _tkl_predict(self, x):
-        return self(x)
+        return self(x, training=False)
 
     # --------------------------------------------------------------------- fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -484,18 +487,14 @@ class Trainer:
         )
         self.stop_training = False
         self.history = cbs.history
-        was_training = self.training
         logs = {}
-        try:
-            cbs.call("on_train_begin", None)
-            for epoch in range(initial_epoch, epochs):
-                logs = self._tkl_train_epoch(state, train, cbs, device, epoch, epochs, steps,
-                                             steps_per_epoch, verbose, val, validation_steps)
-                if self.stop_training:
-                    break
-            cbs.call("on_train_end", logs)
-        finally:
-            self.train(was_training)
+        cbs.call("on_train_begin", None)
+        for epoch in range(initial_epoch, epochs):
+            logs = self._tkl_train_epoch(state, train, cbs, device, epoch, epochs, steps,
+                                         steps_per_epoch, verbose, val, validation_steps)
+            if self.stop_training:
+                break
+        cbs.call("on_train_end", logs)
         return cbs.history
 
     def _tkl_validation_adapter(self, validation_data, batch_size):
@@ -526,21 +525,21 @@ class Trainer:
             return state.logs()
 
         logs_fn = current_logs if bar.bar is not None else None
-        self.train()
         train_step = self.train_step
-        for step, (bx, by) in enumerate(train.batches(steps_per_epoch)):
-            if begin_hooks:
-                cbs.batch("on_train_batch_begin", step)
-            if device is not None:
-                bx, by = to_device(bx, device), to_device(by, device)
-            result = train_step((bx, by))
-            if result is not None:
-                user_logs = result
-            bar.update(logs_fn)
-            if end_hooks:
-                cbs.batch("on_train_batch_end", step, current_logs())
-            if self.stop_training:
-                break
+        with _run_mode(self, True):
+            for step, (bx, by) in enumerate(train.batches(steps_per_epoch)):
+                if begin_hooks:
+                    cbs.batch("on_train_batch_begin", step)
+                if device is not None:
+                    bx, by = to_device(bx, device), to_device(by, device)
+                result = train_step((bx, by))
+                if result is not None:
+                    user_logs = result
+                bar.update(logs_fn)
+                if end_hooks:
+                    cbs.batch("on_train_batch_end", step, current_logs())
+                if self.stop_training:
+                    break
         logs = current_logs()
         if val is not None:
             val_logs = self._tkl_test_loop(state, val, cbs, device, validation_steps, None)
@@ -551,22 +550,22 @@ class Trainer:
 
     def _tkl_test_loop(self, state, data, cbs, device, steps, bar):
         state.reset_metrics()
-        self.eval()
         cbs.call("on_test_begin", None)
         begin_hooks = cbs.batch_hooks["on_test_batch_begin"]
         end_hooks = cbs.batch_hooks["on_test_batch_end"]
         logs_fn = state.logs if bar is not None and bar.bar is not None else None
         test_step = self.test_step
-        for step, (bx, by) in enumerate(data.batches(steps)):
-            if begin_hooks:
-                cbs.batch("on_test_batch_begin", step)
-            if device is not None:
-                bx, by = to_device(bx, device), to_device(by, device)
-            test_step((bx, by))
-            if bar is not None:
-                bar.update(logs_fn)
-            if end_hooks:
-                cbs.batch("on_test_batch_end", step, state.logs())
+        with _run_mode(self, False):
+            for step, (bx, by) in enumerate(data.batches(steps)):
+                if begin_hooks:
+                    cbs.batch("on_test_batch_begin", step)
+                if device is not None:
+                    bx, by = to_device(bx, device), to_device(by, device)
+                test_step((bx, by))
+                if bar is not None:
+                    bar.update(logs_fn)
+                if end_hooks:
+                    cbs.batch("on_test_batch_end", step, state.logs())
         logs = state.logs()
         cbs.call("on_test_end", logs)
         return logs
@@ -595,11 +594,7 @@ class Trainer:
         cbs = callbacks_module.CallbackList(callbacks, model=self, verbose=verbose,
                                             steps=steps or data.num_batches)
         bar = ProgressBar(steps or data.num_batches, verbose)
-        was_training = self.training
-        try:
-            logs = self._tkl_test_loop(state, data, cbs, device, steps, bar)
-        finally:
-            self.train(was_training)
+        logs = self._tkl_test_loop(state, data, cbs, device, steps, bar)
         bar.finish(logs)
         return _format_results(logs, return_dict)
 
@@ -628,10 +623,8 @@ class Trainer:
         begin_hooks = cbs.batch_hooks["on_predict_batch_begin"]
         end_hooks = cbs.batch_hooks["on_predict_batch_end"]
         device = self._tkl_model_device()
-        was_training = self.training
         outputs = []
-        self.eval()
-        try:
+        with _run_mode(self, False):
             cbs.call("on_predict_begin", None)
             for step, (bx, _) in enumerate(data.batches(steps)):
                 if begin_hooks:
@@ -644,8 +637,6 @@ class Trainer:
                 if device is None:
                     device = self._tkl_model_device()
             cbs.call("on_predict_end", None)
-        finally:
-            self.train(was_training)
         bar.finish()
         return concat_batches(outputs)
 
@@ -657,12 +648,8 @@ class Trainer:
         device = self._tkl_ensure_prepared(batch, where, training)
         batch = (to_device(batch[0], device), to_device(batch[1], device))
         state.reset_metrics()
-        was_training = self.training
-        self.train(training)
-        try:
+        with _run_mode(self, training):
             (self.train_step if training else self.test_step)(batch)
-        finally:
-            self.train(was_training)
         return state
 
     def train_on_batch(self, x, y=None, return_dict=False):
@@ -681,6 +668,29 @@ class Trainer:
         """Loss (and metrics) of one batch, without training (``eval()`` mode)."""
         state = self._tkl_single_batch(x, y, "test_on_batch", training=False)
         return _format_results(state.logs(), return_dict)
+
+
+@contextlib.contextmanager
+def _run_mode(model, training):
+    """The mode of a fit/evaluate/predict run, without touching the model's own flag.
+
+    Calls without an explicit ``training`` inside the run get ``training`` (a
+    thread-local default, so concurrent runs in other threads keep theirs). Plain
+    ``torch.nn`` modules nested in the model only read their ``train()``/``eval()``
+    flag: that flag is set for the run and restored after it.
+    """
+    context = CALL_CONTEXT
+    previous = context.default_training
+    foreign = [m for m in model.modules() if not isinstance(m, LayerWeightsMixin) and m.training != training]
+    for module in foreign:
+        module.training = training
+    context.default_training = training
+    try:
+        yield
+    finally:
+        context.default_training = previous
+        for module in foreign:
+            module.training = not training
 
 
 def _signature(batch):

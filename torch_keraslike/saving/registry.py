@@ -14,8 +14,41 @@ Example:
     'my_pkg>Scale'
 """
 
+import contextlib
+import threading
+
 _REGISTRY = {}  # "package>Name" -> object
 _NAMES = {}  # id(object) -> "package>Name"
+
+
+class _SafeMode(threading.local):
+    def __init__(self):
+        self.enabled = True
+
+
+_SAFE_MODE = _SafeMode()
+
+
+def in_safe_mode():
+    """Whether deserialization must refuse anything that would run code from a file
+    (True unless inside ``safe_mode_scope(False)``, e.g. ``load_model(..., safe_mode=False)``)."""
+    return _SAFE_MODE.enabled
+
+
+@contextlib.contextmanager
+def safe_mode_scope(safe_mode=True):
+    """Sets :func:`in_safe_mode` for the block (thread-local).
+
+    Args:
+        safe_mode: False allows code stored in a file (a ``Lambda``'s Python bytecode)
+            to be loaded; only for files from a trusted source.
+    """
+    previous = _SAFE_MODE.enabled
+    _SAFE_MODE.enabled = bool(safe_mode)
+    try:
+        yield
+    finally:
+        _SAFE_MODE.enabled = previous
 
 
 def register_serializable(package="Custom", name=None):
@@ -101,7 +134,11 @@ def decode_constant(value):
         if "__ellipsis__" in value:
             return Ellipsis
         if "__dtype__" in value:
-            return getattr(torch, value["__dtype__"])
+            # A name from a file decodes to a real dtype or fails; never to another
+            # attribute of torch (``"os"`` would be a module).
+            from .._dtypes import to_torch_dtype
+
+            return to_torch_dtype(value["__dtype__"], context="dtype constant in the config")
         if "__tuple__" in value:
             return tuple(decode_constant(v) for v in value["__tuple__"])
         return {k: decode_constant(v) for k, v in value.items()}
@@ -141,98 +178,3 @@ def deserialize(config, custom_objects=None):
     except (TypeError, ValueError):
         takes_custom = False
     return from_config(inner, custom_objects) if takes_custom else from_config(inner)
-
-
-# ------------------------------------------------------------------ model files
-_FORMAT = "torch_keraslike.model"
-_FORMAT_VERSION = "1"
-
-
-def _weights_and_extra_state(model):
-    tensors, extra = {}, {}
-    for key, value in model.state_dict().items():
-        if key.endswith("_extra_state"):
-            extra[key] = value
-        else:
-            # safetensors stores each tensor once, contiguous, on the CPU.
-            tensors[key] = value.detach().to("cpu").contiguous().clone()
-    return tensors, extra
-
-
-def save_model(model, path):
-    """Saves ``model`` to one file: its config (JSON) and weights (safetensors).
-
-    The file is a safetensors file whose metadata holds the JSON config and the build
-    state; nothing in it is pickled, so :func:`load_model` never executes code from it.
-
-    Args:
-        model: a ``tkl.Model`` (functional, Sequential, or a registered subclass) or
-            any registered layer.
-        path: destination file (conventionally ``*.safetensors``).
-
-    Example:
-        >>> import torch_keraslike as tkl, tempfile, os
-        >>> model = tkl.Sequential([tkl.Input((3,)), tkl.layers.Dense(2)])
-        >>> path = os.path.join(tempfile.mkdtemp(), "model.safetensors")
-        >>> tkl.saving.save_model(model, path)
-        >>> tkl.saving.load_model(path).count_params()
-        8
-    """
-    import json
-
-    from safetensors.torch import save_file
-
-    config = serialize(model)
-    tensors, extra = _weights_and_extra_state(model)
-    metadata = {
-        "format": _FORMAT,
-        "format_version": _FORMAT_VERSION,
-        "config": json.dumps(config),
-        "extra_state": json.dumps(extra),
-    }
-    save_file(tensors, str(path), metadata=metadata)
-
-
-def load_model(path, custom_objects=None):
-    """Loads a model written by :func:`save_model`.
-
-    Classes are looked up by registered name only (``register_serializable`` or
-    ``custom_objects``); no module named in the file is imported and nothing is
-    unpickled.
-
-    Args:
-        path: the model file.
-        custom_objects: optional ``{"name": class}`` for classes not registered.
-
-    Returns:
-        The model, built, with its weights.
-    """
-    import json
-
-    from safetensors import safe_open
-
-    try:
-        with safe_open(str(path), framework="pt") as handle:
-            metadata = handle.metadata() or {}
-            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
-    except FileNotFoundError:
-        raise
-    except Exception as error:  # safetensors reports bad headers and short files alike
-        raise ValueError(
-            f"Cannot read model file {str(path)!r}: {error}. The file is truncated, corrupted "
-            "or not a model file. Fix: save it again with tkl.saving.save_model(model, path)."
-        ) from None
-    if metadata.get("format") != _FORMAT:
-        raise ValueError(
-            f"{str(path)!r} is a safetensors file but not a torch_keraslike model file (its "
-            f"metadata has format={metadata.get('format')!r}). Fix: save models with "
-            "tkl.saving.save_model(model, path); load plain weights with model.load_state_dict()."
-        )
-    try:
-        config = json.loads(metadata["config"])
-        extra = json.loads(metadata.get("extra_state", "{}"))
-    except (KeyError, ValueError) as error:
-        raise ValueError(f"Model file {str(path)!r} has a damaged config ({error}).") from None
-    model = deserialize(config, custom_objects)
-    model.load_state_dict({**tensors, **extra})
-    return model
