@@ -452,6 +452,7 @@ class Trainer:
             their ``"val_"`` versions to per-epoch lists.
         """
         state = self._tkl_state("fit", "train")
+        callbacks = callbacks_module.check_callbacks(callbacks, "fit")
         verbose = resolve_verbose(verbose, "fit")
         epochs = _check_int(epochs, "epochs", "fit")
         initial_epoch = _check_int(initial_epoch, "initial_epoch", "fit")
@@ -487,14 +488,22 @@ class Trainer:
         was_training = self.training
         logs = {}
         try:
-            cbs.call("on_train_begin", None)
+            cbs.train_begin()
+            # As in Keras, a callback (BackupAndRestore) may move the start of the run.
+            initial_epoch = vars(self).pop("_initial_epoch", None) or initial_epoch
             for epoch in range(initial_epoch, epochs):
                 logs = self._tkl_train_epoch(state, train, cbs, device, epoch, epochs, steps,
                                              steps_per_epoch, verbose, val, validation_steps)
                 if self.stop_training:
                     break
-            cbs.call("on_train_end", logs)
+        except BaseException as error:
+            # Callbacks release their files even when the run fails; the error propagates.
+            cbs.train_end(logs, error)
+            raise
+        else:
+            cbs.train_end(logs)
         finally:
+            vars(self).pop("_initial_epoch", None)
             self.train(was_training)
         return cbs.history
 
