@@ -23,3 +23,29 @@ def test_csv_logger_writes_sorted_columns_and_appends(tmp_path):
     assert path.read_text().splitlines()[0] == "epoch;loss;mae"
     with pytest.raises(ValueError, match="separator must be one character"):
         CSVLogger(path, separator="::")
+
+
+def test_csv_logger_rows_reach_the_disk_as_they_are_written(tmp_path, monkeypatch):
+    import os
+
+    x, y = data()
+    path = tmp_path / "log.csv"
+    logger = CSVLogger(path)
+    synced, real_fsync = [], os.fsync
+
+    def fsync(fd):
+        synced.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    seen = []
+
+    def check(epoch, logs):
+        # After the logger's on_epoch_end, the row is on disk: written, flushed and fsynced.
+        assert synced and synced[-1] == logger._file.fileno()
+        seen.append(path.read_text().splitlines()[-1].split(",")[0])
+
+    from torch_keraslike.callbacks import LambdaCallback
+
+    model().fit(x, y, epochs=2, verbose=0, callbacks=[logger, LambdaCallback(on_epoch_end=check)])
+    assert seen == ["0", "1"] and logger._file is None

@@ -70,7 +70,6 @@ class TensorBoard(Callback):
                  embeddings_freq=0, embeddings_metadata=None):
         super().__init__()
         cls = type(self).__name__
-        self._writer_class = _summary_writer_class(cls)
         self.histogram_freq = check_int(histogram_freq, "histogram_freq", cls)
         self.embeddings_freq = check_int(embeddings_freq, "embeddings_freq", cls)
         if update_freq == "batch":
@@ -99,6 +98,7 @@ class TensorBoard(Callback):
                 import PIL  # noqa: F401  (torch.utils.tensorboard encodes images with Pillow)
             except ImportError:
                 raise ImportError(f"{cls}: write_images=True needs Pillow. Fix: pip install pillow") from None
+        self._writer_class = _summary_writer_class(cls)
         self.log_dir = os.fspath(log_dir)
         self.write_graph = bool(write_graph)
         self.write_images = bool(write_images)
@@ -169,9 +169,8 @@ class TensorBoard(Callback):
         writer = self._writer("val")
         for name, value in (logs or {}).items():
             writer.add_scalar(f"evaluation_{name}_vs_iterations", float(value), self._global_train_batch)
-        if self._in_fit:
-            return
-        writer.flush()  # evaluate() outside fit: nothing else will flush it
+        if not self._in_fit:  # evaluate() outside fit: no on_train_end will close it
+            self._writers.pop("val").close()
 
     # ------------------------------------------------------------- summaries
     def _log_epoch(self, epoch, logs):
