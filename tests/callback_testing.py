@@ -2,6 +2,7 @@
 and a callback that scripts the logged values to drive monitors exactly."""
 
 import numpy as np
+import torch
 
 import torch_keraslike as tkl
 from torch_keraslike import layers
@@ -47,3 +48,14 @@ class Raise(Callback):
     def on_train_batch_begin(self, batch, logs=None):
         if self.current == self.epoch and batch == self.batch:
             raise self.error
+
+
+def break_torch_save(monkeypatch):
+    """Makes ``torch.save`` write its file, then fail like a full disk."""
+    real_save = torch.save
+
+    def failing_save(obj, f, *args, **kwargs):
+        real_save(obj, f, *args, **kwargs)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", failing_save)

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import torch_keraslike as tkl
-from callback_testing import Raise, data
+from callback_testing import break_torch_save, Raise, data
 from torch_keraslike.callbacks import BackupAndRestore, TerminateOnNaN
 
 
@@ -144,13 +144,7 @@ def test_a_failed_backup_write_keeps_the_previous_backup(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         fit(net, [BackupAndRestore(backup_dir), Raise(RuntimeError(), epoch=2)])
     before = (backup_dir / "latest.pt").read_bytes()
-    real_save = torch.save
-
-    def failing_save(obj, f, *args, **kwargs):
-        real_save(obj, f, *args, **kwargs)
-        raise OSError("disk full")
-
-    monkeypatch.setattr(torch, "save", failing_save)
+    break_torch_save(monkeypatch)
     with pytest.raises(OSError, match="disk full"):
         fit(net, [BackupAndRestore(backup_dir)])
     assert (backup_dir / "latest.pt").read_bytes() == before and os.listdir(backup_dir) == ["latest.pt"]

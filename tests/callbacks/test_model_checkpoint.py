@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import torch_keraslike as tkl
-from callback_testing import Scripted, data, model
+from callback_testing import break_torch_save, Scripted, data, model
 from torch_keraslike import layers
 from torch_keraslike.callbacks import ModelCheckpoint
 
@@ -81,13 +81,7 @@ def test_model_checkpoint_failed_write_keeps_the_previous_file(tmp_path, monkeyp
     path = tmp_path / "w.pt"
     net.fit(x, y, epochs=1, verbose=0, callbacks=[ModelCheckpoint(path, save_weights_only=True)])
     before = path.read_bytes()
-    real_save = torch.save
-
-    def failing_save(obj, f, *args, **kwargs):
-        real_save(obj, f, *args, **kwargs)
-        raise OSError("disk full")
-
-    monkeypatch.setattr(torch, "save", failing_save)
+    break_torch_save(monkeypatch)
     with pytest.raises(OSError, match="disk full"):
         net.fit(x, y, epochs=1, verbose=0, callbacks=[ModelCheckpoint(path, save_weights_only=True)])
     assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["w.pt"]

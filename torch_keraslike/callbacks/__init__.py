@@ -11,14 +11,17 @@ to disk row by row (``CSVLogger``); ``on_train_end`` runs also when ``fit`` is e
 by an exception, so files are closed.
 
 Example:
-    >>> import numpy as np, torch_keraslike as tkl
+    >>> import os, tempfile, numpy as np, torch_keraslike as tkl
     >>> model = tkl.Sequential([tkl.Input((3,)), tkl.layers.Dense(1)])
-    >>> model.compile("sgd", "mse")
-    >>> stop = tkl.callbacks.EarlyStopping(monitor="loss", patience=0)
-    >>> history = model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=3, verbose=0,
-    ...                     callbacks=[stop])
+    >>> model.compile("adam", "mse")
+    >>> folder = tempfile.mkdtemp()
+    >>> callbacks = [tkl.callbacks.ReduceLROnPlateau(monitor="loss", patience=2),
+    ...              tkl.callbacks.CSVLogger(os.path.join(folder, "log.csv")),
+    ...              tkl.callbacks.BackupAndRestore(os.path.join(folder, "backup"))]
+    >>> history = model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=2, verbose=0,
+    ...                     callbacks=callbacks)
     >>> sorted(history.history)
-    ['loss']
+    ['learning_rate', 'loss']
 """
 
 from .backup_and_restore import BackupAndRestore
