@@ -11,6 +11,7 @@ Example:
     ...     board = tkl.callbacks.TensorBoard(log_dir=tempfile.mkdtemp(), histogram_freq=1)
 """
 
+import importlib.util
 import json
 import math
 import os
@@ -93,11 +94,8 @@ class TensorBoard(Callback):
                 f"{cls}: embeddings_metadata must be a file name or a dict {{layer_name: file}}, "
                 f"received {type(embeddings_metadata).__name__}."
             )
-        if write_images:
-            try:
-                import PIL  # noqa: F401  (torch.utils.tensorboard encodes images with Pillow)
-            except ImportError:
-                raise ImportError(f"{cls}: write_images=True needs Pillow. Fix: pip install pillow") from None
+        if write_images and importlib.util.find_spec("PIL") is None:  # torch encodes images with Pillow
+            raise ImportError(f"{cls}: write_images=True needs Pillow. Fix: pip install pillow")
         self._writer_class = _summary_writer_class(cls)
         self.log_dir = os.fspath(log_dir)
         self.write_graph = bool(write_graph)
@@ -133,7 +131,11 @@ class TensorBoard(Callback):
         self._global_train_batch = 0
         self._in_fit = True
         if self.write_graph:
-            self._write_model_config()
+            try:
+                self._write_model_config()
+            except BaseException:
+                self.on_train_end()  # fit calls on_train_end only after on_train_begin returned
+                raise
 
     def on_train_end(self, logs=None):
         self._in_fit = False
