@@ -455,6 +455,7 @@ class Trainer:
             their ``"val_"`` versions to per-epoch lists.
         """
         state = self._tkl_state("fit", "train")
+        callbacks = callbacks_module.check_callbacks(callbacks, "fit")
         verbose = resolve_verbose(verbose, "fit")
         epochs = _check_int(epochs, "epochs", "fit")
         initial_epoch = _check_int(initial_epoch, "initial_epoch", "fit")
@@ -488,13 +489,23 @@ class Trainer:
         self.stop_training = False
         self.history = cbs.history
         logs = {}
-        cbs.call("on_train_begin", None)
-        for epoch in range(initial_epoch, epochs):
-            logs = self._tkl_train_epoch(state, train, cbs, device, epoch, epochs, steps,
-                                         steps_per_epoch, verbose, val, validation_steps)
-            if self.stop_training:
-                break
-        cbs.call("on_train_end", logs)
+        try:
+            cbs.train_begin()
+            # As in Keras, a callback (BackupAndRestore) may move the start of the run.
+            initial_epoch = vars(self).pop("_initial_epoch", None) or initial_epoch
+            for epoch in range(initial_epoch, epochs):
+                logs = self._tkl_train_epoch(state, train, cbs, device, epoch, epochs, steps,
+                                             steps_per_epoch, verbose, val, validation_steps)
+                if self.stop_training:
+                    break
+        except BaseException as error:
+            # Callbacks release their files even when the run fails; the error propagates.
+            cbs.train_end(logs, error)
+            raise
+        else:
+            cbs.train_end(logs)
+        finally:
+            vars(self).pop("_initial_epoch", None)
         return cbs.history
 
     def _tkl_validation_adapter(self, validation_data, batch_size):
