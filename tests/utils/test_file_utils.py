@@ -96,13 +96,17 @@ def test_hashes_are_checked(cache, algorithm):
     assert _read(path) == b"a,b\n1,2\n"  # the mismatching file is left alone
 
 
-def _tar_bytes(members):
+def _tar_bytes(members, links=()):
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for name, data in members.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
+        for name, target in links:
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            tar.addfile(info)
     return buffer.getvalue()
 
 
@@ -143,6 +147,12 @@ def test_unsafe_archives_and_non_archives_are_refused(cache):
         get_file("evil.tar.gz", "https://x/evil.tar.gz", cache_dir=cache, extract=True)
     assert not (cache / "escape.txt").exists() and not (datadir / "evil_extracted").exists()
     assert sorted(os.listdir(datadir)) == ["evil.tar.gz"]
+    _write(datadir / "link.tar", _tar_bytes({"ok.txt": b"x"}, links=[("data/up", "../../outside")]))
+    with pytest.raises(ValueError, match=r"archive member 'data/../../outside' would be written outside"):
+        get_file("link.tar", "https://x/link.tar", cache_dir=cache, extract=True)
+    _write(datadir / "inside.tar", _tar_bytes({"data/ok.txt": b"x"}, links=[("data/alias", "ok.txt")]))
+    out = get_file("inside.tar", "https://x/inside.tar", cache_dir=cache, extract=True)
+    assert os.path.islink(os.path.join(out, "data", "alias")) and _read(out, "data", "alias") == b"x"
     _write(datadir / "plain.txt", b"not an archive")
     with pytest.raises(ValueError, match=r"is not an archive of the formats \['tar', 'zip'\]"):
         get_file("plain.txt", "https://x/plain.txt", cache_dir=cache, extract=True)

@@ -75,8 +75,14 @@ def _extract(archive, destination, formats):
                 with tarfile.open(archive) as tar:
                     for member in tar.getmembers():
                         _check_member(member.name, base)
-                    # The "data" filter also rejects links out of the folder and device files.
-                    tar.extractall(staging, filter="data")
+                        if member.issym():
+                            _check_member(os.path.join(os.path.dirname(member.name), member.linkname), base)
+                        elif member.islnk():
+                            _check_member(member.linkname, base)
+                    # Where available, the "data" filter also refuses device files and
+                    # unsafe permission bits (Python >= 3.10.12 / 3.11.4).
+                    options = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+                    tar.extractall(staging, **options)
             else:
                 with zipfile.ZipFile(archive) as zf:
                     for name in zf.namelist():

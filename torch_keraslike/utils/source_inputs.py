@@ -1,6 +1,5 @@
 """``get_source_inputs``: the ``Input`` tensors a symbolic tensor was computed from."""
 
-from ..models import InputLayer
 from ..symbolic import KerasTensor, flatten
 
 __all__ = ["get_source_inputs"]
@@ -35,7 +34,7 @@ def get_source_inputs(tensor):
         if id(node) in done:
             continue
         done.add(id(node))
-        if isinstance(node.layer, InputLayer) or not node.parents:
+        if not node.parents:  # an Input's node (or a call on constants only): a source
             for out in flatten(node.outputs):
                 if id(out) not in seen_tensors:
                     seen_tensors.add(id(out))
