@@ -29,6 +29,7 @@ __all__ = [
     "UnbuiltLayerWarning",
     "activations",
     "assert_input_compatibility",
+    "backend",
     "callbacks",
     "clear_session",
     "config",
@@ -37,16 +38,20 @@ __all__ = [
     "constraints",
     "initializers",
     "layers",
+    "random",
     "regularizers",
     "saving",
+    "utils",
 ]
+
+# Imported on first use (tkl.layers..., tkl.utils...), keeping ``import torch_keraslike``
+# cheap on top of ``import torch``.
+_LAZY_SUBMODULES = ("layers", "utils", "random", "backend")
 
 
 def __getattr__(name):
-    # The built-in layer library is imported on first use (tkl.layers...), keeping
-    # ``import torch_keraslike`` cheap on top of ``import torch``.
-    if name == "layers":
+    if name in _LAZY_SUBMODULES:
         import importlib
 
-        return importlib.import_module(".layers", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'torch_keraslike' has no attribute {name!r}")

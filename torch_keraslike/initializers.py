@@ -8,34 +8,16 @@ tensor, with ``get_config``/``from_config``. Fans follow Keras's kernel layout
 import difflib
 import math
 import numbers
-import operator
 import re
 
 import torch
 
+from torch_keraslike import _rng
+from torch_keraslike._rng import standardize_shape as _standardize_shape
 from torch_keraslike._dtypes import dtype_name, to_torch_dtype
 
 _TRUNC_STD = 0.87962566103423978  # std of a unit normal truncated to [-2, 2]
-_PHI_LO = 0.5 * (1.0 + math.erf(-math.sqrt(2.0)))  # Phi(-2)
-_PHI_HI = 0.5 * (1.0 + math.erf(math.sqrt(2.0)))  # Phi(2)
-_SEED_RANGE = (-0x8000_0000_0000_0000, 0xFFFF_FFFF_FFFF_FFFF)
-
-
-def _standardize_shape(shape, name):
-    received = shape
-    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
-        shape = (shape,)
-    try:
-        shape = tuple(shape) if not isinstance(shape, (str, bytes)) else None
-        dims = tuple(operator.index(d) for d in shape)
-    except TypeError:
-        dims = None
-    if dims is None or any(d < 0 or isinstance(o, bool) for d, o in zip(dims, shape)):
-        raise ValueError(
-            f"{name} expected `shape` to be a tuple of non-negative ints such as (3, 4), "
-            f"but received shape={received!r}. Pass the shape of the weight to create."
-        )
-    return dims
+_SEED_RANGE = _rng.SEED_RANGE
 
 
 def compute_fans(shape):
@@ -147,18 +129,8 @@ class _RandomInitializer(Initializer):
         compute = torch.float64 if dtype == torch.float64 else torch.float32
         gen, where = None, device
         if self.seed is not None:
-            gen, where = torch.Generator(device="cpu"), "cpu"
-            gen.manual_seed(self.seed)
-        out = torch.empty(shape, dtype=compute, device=where)
-        if kind == "normal":
-            out.normal_(a, b, generator=gen)
-        elif kind == "uniform":
-            out.uniform_(a, b, generator=gen)
-        else:  # inverse CDF of the standard normal restricted to [Phi(-2), Phi(2)]
-            out.uniform_(2.0 * _PHI_LO - 1.0, 2.0 * _PHI_HI - 1.0, generator=gen)
-            out.erfinv_().clamp_(-math.sqrt(2.0), math.sqrt(2.0)).mul_(math.sqrt(2.0) * b)
-            if a != 0.0:
-                out.add_(a)
+            gen, where = _rng.generator(self.seed, "cpu"), "cpu"
+        out = _rng.fill_(torch.empty(shape, dtype=compute, device=where), kind, a, b, gen)
         if gen is not None:
             target = device if device is not None else torch.get_default_device()
             if torch.device(target).type != "cpu":

@@ -21,7 +21,7 @@ import time
 
 from tqdm import tqdm
 
-__all__ = ["ProgressBar", "format_logs", "resolve_verbose"]
+__all__ = ["ProgressBar", "format_logs", "format_step_time", "resolve_verbose"]
 
 
 def resolve_verbose(verbose, where):
@@ -48,12 +48,13 @@ def format_logs(logs):
     return "".join(f" - {key}: {_number(value)}" for key, value in logs.items())
 
 
-def _step_time(seconds):
+def format_step_time(seconds, unit="step"):
+    """``"4ms/step"``: a duration per ``unit`` in s, ms or us."""
     if seconds >= 1:
-        return f"{seconds:.0f}s/step"
+        return f"{seconds:.0f}s/{unit}"
     if seconds >= 1e-3:
-        return f"{seconds * 1e3:.0f}ms/step"
-    return f"{seconds * 1e6:.0f}us/step"
+        return f"{seconds * 1e3:.0f}ms/{unit}"
+    return f"{seconds * 1e6:.0f}us/{unit}"
 
 
 def _interactive(stream):
@@ -113,7 +114,7 @@ class ProgressBar:
 
     def _suffix(self, logs, now):
         per_step = (now - self.start) / max(self.steps, 1)
-        return f" - {_step_time(per_step)}{format_logs(logs)}"
+        return f" - {format_step_time(per_step)}{format_logs(logs)}"
 
     def finish(self, logs=None):
         """Shows the final values (``logs``) and closes the display."""
@@ -127,5 +128,5 @@ class ProgressBar:
             total = self.total if self.total is not None else self.steps
             elapsed = now - self.start
             print(f"{self.steps}/{total} - {elapsed:.0f}s - "
-                  f"{_step_time(elapsed / max(self.steps, 1))}{format_logs(logs)}",
+                  f"{format_step_time(elapsed / max(self.steps, 1))}{format_logs(logs)}",
                   file=sys.stdout, flush=True)
