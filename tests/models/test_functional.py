@@ -129,12 +129,13 @@ def test_config_resolves_registered_classes_only():
     x = tkl.Input((2,))
     model = tkl.Model(x, Scale(3.0)(x))
     config = model.get_config()
-    assert any(entry["class_name"] == "tests>Scale" for entry in config["layers"])
+    assert any(entry["class_name"] == "Scale" and entry["registered_name"] == "tests>Scale"
+               for entry in config["layers"])
     clone = tkl.Model.from_config(config)
     assert clone(torch.ones(1, 2)).tolist() == [[3.0, 3.0]]
 
     tampered = json.loads(json.dumps(config))
-    tampered["layers"][1]["class_name"] = "os.system"
+    tampered["layers"][1]["registered_name"] = tampered["layers"][1]["class_name"] = "os.system"
     with pytest.raises(ValueError, match="register_serializable"):
         tkl.Model.from_config(tampered)
 

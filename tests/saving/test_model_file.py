@@ -63,7 +63,7 @@ def test_file_is_plain_safetensors_with_json_config(tmp_path):
         metadata = handle.metadata()
         keys = list(handle.keys())
     assert metadata["format"] == "torch_keraslike.model"
-    assert json.loads(metadata["config"])["class_name"] == "Model"
+    assert json.loads(metadata["config"])["class_name"] == "Functional"
     assert all(k.startswith("layers.") and not k.endswith("_extra_state") for k in keys)
 
 

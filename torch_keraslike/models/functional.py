@@ -5,8 +5,8 @@ list of steps over numbered value slots, so calling the model costs one Python l
 over its layer calls, like a hand-written ``forward``.
 """
 
-from ..saving import decode_constant, encode_constant, get_registered_name
 from ..symbolic import KerasTensor, flatten, map_structure
+from .functional_config import graph_config, graph_from_config, keras_layer_order
 from .input_layer import InputLayer
 
 _DISCONNECTED = """\
@@ -29,6 +29,16 @@ def _tensor_of(value, what):
     if value._history is None:
         raise ValueError(f"Model {what}: {value!r} was not produced by tkl.Input or a layer call.")
     return value
+
+
+def follow_meta_layers(model):
+    """Places a model whose layers were built on ``meta`` (a file being loaded) on
+    ``meta`` too, so calling it on symbolic inputs infers shapes there."""
+    if vars(model).get("_tkl_device") is None:
+        first = next((t for m in model.modules() for t in (*m._parameters.values(), *m._buffers.values())
+                      if t is not None), None)
+        if first is not None and first.device.type == "meta":
+            vars(model)["_tkl_device"] = first.device
 
 
 def _is_input_node(node):
@@ -154,43 +164,10 @@ class Graph:
 
     # ------------------------------------------------------------------ config
     def get_config(self):
-        """The graph as JSON: layers with their calls, inputs and outputs."""
+        """The graph in Keras's format: layers with their calls, inputs and outputs
+        (see :mod:`.functional_config`)."""
         self._check_no_sharing_across_nesting()
-        node_ids = {}
-        for layer in self.layers:
-            for index, node in enumerate(n for n in self.nodes if n.layer is layer):
-                node_ids[id(node)] = index
-
-        def ref(value):
-            if isinstance(value, KerasTensor):
-                node, tensor_index = value._history
-                node_index = 0 if _is_input_node(node) else node_ids[id(node)]
-                return {"__keras_tensor__": [node.layer.name, node_index, tensor_index]}
-            if isinstance(value, tuple):
-                return {"__tuple__": [ref(v) for v in value]}
-            if isinstance(value, list):
-                return [ref(v) for v in value]
-            if isinstance(value, dict):
-                return {k: ref(v) for k, v in value.items()}
-            return encode_constant(value)
-
-        layers = []
-        for layer in self.layers:
-            calls = [n for n in self.nodes if n.layer is layer]
-            layers.append({
-                "class_name": class_name_of(layer),
-                "name": layer.name,
-                "config": layer.get_config(),
-                "inbound_nodes": [
-                    {"args": ref(list(n.args)), "kwargs": ref(n.kwargs)}
-                    for n in calls
-                ],
-            })
-        return {
-            "layers": layers,
-            "input_layers": ref(_listify(self.inputs)),
-            "output_layers": ref(_listify(self.outputs)),
-        }
+        return graph_config(self)
 
     def _check_no_sharing_across_nesting(self):
         # Each nested model's config recreates its own layers, so a layer object used
@@ -213,67 +190,9 @@ class Graph:
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """Recreates the layers and replays their calls; returns ``(inputs, outputs)``."""
-        from ..saving import deserialize
+        return graph_from_config(config, custom_objects)
 
-        created, tensors, pending = {}, {}, []
-        for entry in config["layers"]:
-            layer = deserialize(
-                {"class_name": entry["class_name"], "config": entry["config"]}, custom_objects
-            )
-            created[entry["name"]] = layer
-            if isinstance(layer, InputLayer):
-                tensors[(entry["name"], 0, 0)] = layer.output
-            pending.extend((layer, index, call) for index, call in enumerate(entry["inbound_nodes"]))
-
-        def resolve(value):
-            if isinstance(value, dict) and "__keras_tensor__" in value:
-                return tensors[tuple(value["__keras_tensor__"])]
-            if isinstance(value, dict) and "__tuple__" in value:
-                return tuple(resolve(v) for v in value["__tuple__"])
-            if isinstance(value, dict) and not any(k.startswith("__") for k in value):
-                return {k: resolve(v) for k, v in value.items()}
-            if isinstance(value, list):
-                return [resolve(v) for v in value]
-            return decode_constant(value)
-
-        def ready(value):
-            if isinstance(value, dict) and "__keras_tensor__" in value:
-                return tuple(value["__keras_tensor__"]) in tensors
-            if isinstance(value, dict):
-                return all(ready(v) for v in value.values())
-            if isinstance(value, list):
-                return all(ready(v) for v in value)
-            return True
-
-        while pending:
-            progress = [p for p in pending if ready(p[2]["args"]) and ready(p[2]["kwargs"])]
-            if not progress:
-                names = sorted({p[0].name for p in pending})
-                raise ValueError(
-                    f"Model config is inconsistent: the calls of layers {names} refer to tensors "
-                    "that no layer in the config produces. Fix: use a config written by "
-                    "Model.get_config()."
-                )
-            for item in progress:
-                pending.remove(item)
-                layer, index, call = item
-                outputs = layer(*resolve(call["args"]), **resolve(call["kwargs"]))
-                for tensor_index, tensor in enumerate(flatten(outputs)):
-                    tensors[(layer.name, index, tensor_index)] = tensor
-        return resolve(config["input_layers"]), resolve(config["output_layers"])
-
-
-def _listify(structure):
-    if isinstance(structure, tuple):
-        return [_listify(v) for v in structure]
-    if isinstance(structure, list):
-        return [_listify(v) for v in structure]
-    if isinstance(structure, dict):
-        return {k: _listify(v) for k, v in structure.items()}
-    return structure
-
-
-def class_name_of(layer):
-    """The registered name of the layer's class (``"Dense"`` for built-ins)."""
-    name = get_registered_name(type(layer))
-    return name[len("keras>"):] if name.startswith("keras>") else name
+    def keras_layers(self):
+        """The layers in the order of Keras's ``model.layers`` (see
+        :func:`.functional_config.keras_layer_order`)."""
+        return keras_layer_order(self)

@@ -16,7 +16,7 @@ from ..layer import Layer
 from ..saving import register_serializable
 from ..symbolic import KerasTensor, flatten
 from ..training.trainer import Trainer
-from .functional import Graph
+from .functional import Graph, follow_meta_layers
 from .summary import print_summary
 
 
@@ -78,6 +78,7 @@ class Model(Trainer, Layer):
         # the first layer that sees each input, with that layer's message.
         self.input_spec = [InputSpec(name=name) for name in graph.input_names]
         self._tkl_build_shapes = [list(t.shape) for t in graph.flat_inputs]
+        follow_meta_layers(self)
         self.built = True
 
     # ----------------------------------------------------------------- graph
@@ -131,6 +132,49 @@ class Model(Trainer, Layer):
         """Prints Keras's table: layer (type), output shape, param #, and totals."""
         print_summary(self, line_length=line_length, print_fn=print_fn, show_trainable=show_trainable)
 
+    # ----------------------------------------------------------------- files
+    def save(self, filepath, overwrite=True):
+        """Saves the model: ``*.keras`` as a Keras 3 archive (``keras.saving.load_model``
+        opens it), anything else (``*.safetensors``) in this library's format.
+
+        Args:
+            filepath: destination file.
+            overwrite: False refuses to replace an existing file.
+        """
+        from ..saving import save_model
+
+        _check_overwrite(filepath, overwrite)
+        save_model(self, filepath)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Writes the weights in Keras 3's ``.weights.h5`` layout (Keras's
+        ``model.load_weights`` reads it).
+
+        Args:
+            filepath: destination, ending in ``.weights.h5``.
+            overwrite: False refuses to replace an existing file.
+        """
+        from ..saving import save_weights
+
+        _check_overwrite(filepath, overwrite)
+        save_weights(self, filepath)
+
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Loads weights from Keras's ``.weights.h5``, a legacy ``.h5`` weights or model
+        file, a ``.keras`` archive, or this library's model file.
+
+        Layers are matched as Keras matches them (by position and class); all counts and
+        shapes are checked before any weight changes, and an error names the first layer
+        and weight that do not fit.
+
+        Args:
+            filepath: the file.
+            skip_mismatch: skip (with a warning) the layers that do not fit.
+        """
+        from ..saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
     # ----------------------------------------------------------------- config
     def get_config(self):
         if self._graph is None or type(self) is not Model:
@@ -168,3 +212,13 @@ class Model(Trainer, Layer):
             [t.shape for t in flatten(outputs) if isinstance(t, KerasTensor)]
             for outputs in self._graph.node_outputs(layer)
         ]
+
+
+def _check_overwrite(filepath, overwrite):
+    import os
+
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(
+            f"{os.fspath(filepath)!r} exists and overwrite=False. Fix: pass overwrite=True or "
+            "choose another file name."
+        )

@@ -6,7 +6,7 @@ from .. import _module_state
 from ..layer import Layer
 from ..saving import register_serializable
 from ..symbolic import Input, KerasTensor, flatten
-from .functional import Graph
+from .functional import Graph, follow_meta_layers
 from .input_layer import InputLayer
 from .model import Model
 
@@ -86,6 +86,7 @@ class Sequential(Model):
         vars(self)["_graph"] = Graph(self._input_tensor, x)
         vars(self)["_layer_shapes"] = shapes
         self._tkl_build_shapes = list(self._input_tensor.shape)
+        follow_meta_layers(self)
         self.built = True
 
     def call(self, inputs):
@@ -112,21 +113,29 @@ class Sequential(Model):
         return {"input_shape": list(self._input_tensor.shape)}
 
     def get_config(self):
+        """Keras's Sequential config: ``name``, ``trainable``, ``layers`` (the input
+        first, when there is one) and ``build_input_shape``."""
         from ..saving import serialize
 
         entries = []
+        config = {"name": self.name, "trainable": self.trainable}
         if self._input_tensor is not None:
             entries.append(serialize(self._input_tensor._history[0].layer))
+            config["build_input_shape"] = list(self._input_tensor.shape)
         entries += [serialize(layer) for layer in self._modules["layers"]]
-        return {"name": self.name, "trainable": self.trainable, "layers": entries}
+        config["layers"] = entries
+        return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..saving import deserialize
+        """Recreates the model from :meth:`get_config` or Keras's Sequential config."""
+        from ..saving.keras_config import deserialize_entry
 
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for entry in config["layers"]:
-            model.add(deserialize(entry, custom_objects))
+            # Built by the model's input, not by each layer's own build_config.
+            model.add(deserialize_entry(entry, custom_objects, build=False))
+        shape = config.get("build_input_shape")
+        if not model.built and isinstance(shape, (list, tuple)) and shape:
+            model.build(tuple(shape))
         return model
-
-

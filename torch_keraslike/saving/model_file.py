@@ -13,9 +13,10 @@ import os
 
 from .._files import atomic_path
 from ._safe_build import build_and_check, corrupted, corrupted_file_errors, materialize
-from .registry import deserialize, safe_mode_scope, serialize
+from .keras_config import deserialize, serialize
+from .registry import safe_mode_scope
 
-__all__ = ["load_model", "save_model"]
+__all__ = ["load_model", "read_state", "save_model"]
 
 FORMAT = "torch_keraslike.model"
 FORMAT_VERSION = "1"
@@ -115,6 +116,15 @@ def _decode_json(path, metadata, key, default=None):
         raise corrupted(path, f"its {key!r} metadata is nested too deeply") from None
     except ValueError as error:
         raise corrupted(path, f"its {key!r} metadata is not valid JSON ({error})") from None
+
+
+def read_state(path):
+    """The state dict (weights and build state) stored in a file of :func:`save_model`."""
+    metadata, _ = _read_header(path)
+    extra = _decode_json(path, metadata, "extra_state", "{}")
+    if not isinstance(extra, dict):
+        raise corrupted(path, "its build state must be a JSON object")
+    return {**_load_tensors(path), **extra}
 
 
 def load_model(path, custom_objects=None, safe_mode=True):

@@ -143,38 +143,3 @@ def decode_constant(value):
             return tuple(decode_constant(v) for v in value["__tuple__"])
         return {k: decode_constant(v) for k, v in value.items()}
     return value
-
-
-def serialize(obj):
-    """``{"class_name": ..., "config": ...}`` of a layer (or any object with
-    ``get_config``), the class named by its registered name."""
-    name = get_registered_name(type(obj))
-    if name.startswith("keras>"):
-        name = name[len("keras>"):]
-    return {"class_name": name, "config": obj.get_config()}
-
-
-def deserialize(config, custom_objects=None):
-    """Creates the object a :func:`serialize` dict describes, looking its class up by
-    registered name only (``custom_objects`` first)."""
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(
-            f"deserialize() expects a dict with 'class_name' and 'config', received {config!r}."
-        )
-    name = config["class_name"]
-    cls = get_registered_object(name, custom_objects)
-    if cls is None:
-        raise ValueError(
-            f"Unknown class {name!r} in the config: it is not registered. Fix: decorate the class "
-            "with @tkl.saving.register_serializable() before loading, or pass "
-            f"custom_objects={{{name!r}: YourClass}}."
-        )
-    inner = config.get("config", {})
-    from_config = cls.from_config
-    try:
-        import inspect
-
-        takes_custom = "custom_objects" in inspect.signature(from_config).parameters
-    except (TypeError, ValueError):
-        takes_custom = False
-    return from_config(inner, custom_objects) if takes_custom else from_config(inner)

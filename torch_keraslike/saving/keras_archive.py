@@ -1,0 +1,151 @@
+"""Keras 3's ``.keras`` archive: a zip holding ``config.json`` (the model in Keras's
+config format), ``metadata.json`` and ``model.weights.h5`` (Keras 3's weights layout).
+
+Written so that ``keras.saving.load_model`` opens it; read without extracting
+anything: member names are checked (no absolute paths, no ``..``), members that
+declare far more data than they store are refused, and the model is rebuilt through
+the same untrusted-file steps as every reader (:mod:`._safe_build`).
+"""
+
+import datetime
+import io
+import json
+import os
+import zipfile
+
+from .._files import atomic_path
+from ._safe_build import corrupted
+from .keras_config import keras_only_classes, serialize
+from .keras_h5 import keras_plan, open_h5, write_weights
+from .keras_model import build_model
+
+__all__ = ["load_archive", "read_archive_weights", "save_archive"]
+
+CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
+# The Keras release whose format the archives follow (and that tests them).
+KERAS_FORMAT_VERSION = "3.15.1"
+
+_MAX_EXPANSION = 100
+_EXPANSION_FLOOR = 16 << 20
+
+
+def _check_members(archive, where):
+    for info in archive.infolist():
+        name = info.filename
+        parts = name.split("/")
+        if name.startswith("/") or "\\" in name or ".." in parts or ":" in parts[0]:
+            raise ValueError(
+                f"{where}: the archive holds a member named {name!r}, a path that points outside "
+                "the archive; a Keras archive never does, so it is refused (nothing was extracted)."
+            )
+        if info.file_size > _EXPANSION_FLOOR and info.file_size > _MAX_EXPANSION * max(info.compress_size, 1):
+            raise ValueError(
+                f"{where}: the archive member {name!r} declares {info.file_size} bytes but stores "
+                f"{info.compress_size}; reading it would allocate memory the file does not hold "
+                "(a zip bomb), so it is refused."
+            )
+
+
+def _open(path, where):
+    try:
+        archive = zipfile.ZipFile(path, "r")
+    except zipfile.BadZipFile as error:
+        raise ValueError(f"{where} is not a readable .keras archive ({error}). The file is truncated "
+                         "or corrupted.") from None
+    try:
+        _check_members(archive, where)
+    except BaseException:
+        archive.close()
+        raise
+    return archive
+
+
+def _read(archive, name, where):
+    try:
+        return archive.read(name)
+    except KeyError:
+        raise ValueError(f"{where}: the archive has no {name!r}; a .keras archive holds "
+                         f"{CONFIG!r}, {METADATA!r} and {WEIGHTS!r}.") from None
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ValueError(f"{where}: the archive member {name!r} is damaged ({error}).") from None
+
+
+def _decode_json(data, name, where):
+    try:
+        return json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise corrupted(where, f"its {name} is nested too deeply") from None
+    except (UnicodeDecodeError, ValueError) as error:
+        raise corrupted(where, f"its {name} is not valid JSON ({error})") from None
+
+
+def read_archive_weights(path, where):
+    """The ``model.weights.h5`` member of an archive, as an in-memory file."""
+    with _open(path, where) as archive:
+        if WEIGHTS not in archive.namelist() and "model.weights.npz" in archive.namelist():
+            raise ValueError(f"{where} stores its weights as .npz, which is not supported. Fix: "
+                             "re-save it in Keras with model.save(path) (the default h5 weights).")
+        return io.BytesIO(_read(archive, WEIGHTS, where))
+
+
+def load_archive(path, custom_objects=None, safe_mode=True):
+    """Loads a model from a Keras 3 ``.keras`` archive (see :func:`tkl.saving.load_model`)."""
+    where = str(path)
+    with _open(path, where) as archive:
+        config = _decode_json(_read(archive, CONFIG, where), CONFIG, where)
+    if not isinstance(config, dict):
+        raise corrupted(where, f"its {CONFIG} must hold a JSON object")
+    weights = read_archive_weights(path, where)
+    with open_h5(weights, f"{where} ({WEIGHTS})") as h5:
+        return build_model(where, config, custom_objects, safe_mode,
+                           lambda model: keras_plan(h5, model, where)[0])
+
+
+# --------------------------------------------------------------------- write
+def _refuse_ours_only(config, path="model"):
+    """Raises if ``config`` uses something only this library can load."""
+    if isinstance(config, list):
+        for item in config:
+            _refuse_ours_only(item, path)
+        return
+    if not isinstance(config, dict):
+        return
+    if config.get("class_name") in keras_only_classes():
+        name = config.get("name") or (config.get("config") or {}).get("name")
+        function = (config.get("config") or {}).get("function")
+        raise ValueError(
+            f'Layer "{name}" ({config["class_name"]}) applies {function} to symbolic tensors; '
+            "Keras has no such layer, so a .keras file holding it could not be loaded by "
+            "Keras. Fix: use a Keras layer for that step (tkl.layers.Add, Concatenate, "
+            "Reshape...), or save in this library's format: model.save('model.safetensors')."
+        )
+    for key in ("__tuple__", "__slice__", "__dtype__", "__keras_tensor__"):
+        if key in config:
+            raise ValueError(
+                f"The call arguments of {path} hold a {key.strip('_')} constant, which Keras's "
+                "config format cannot express. Fix: save in this library's format: "
+                "model.save('model.safetensors')."
+            )
+    for key, value in config.items():
+        _refuse_ours_only(value, config.get("name", path) if isinstance(config.get("name"), str) else path)
+
+
+def save_archive(model, path):
+    """Writes ``model`` as a Keras 3 ``.keras`` archive, atomically."""
+    from .. import __version__
+
+    path = os.fspath(path)
+    config = serialize(model)
+    _refuse_ours_only(config)
+    metadata = {
+        "keras_version": KERAS_FORMAT_VERSION,
+        "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+        "saved_by": f"torch_keraslike {__version__}",
+    }
+    weights = io.BytesIO()
+    write_weights(model, weights)
+    with atomic_path(path) as tmp:
+        with zipfile.ZipFile(tmp, "w") as archive:
+            archive.writestr(METADATA, json.dumps(metadata))
+            archive.writestr(CONFIG, json.dumps(config))
+            archive.writestr(WEIGHTS, weights.getvalue())
