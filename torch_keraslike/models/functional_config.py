@@ -19,6 +19,9 @@ once the model's own), and tf.keras 2 did so everywhere for nested models: those
 offsets are applied both ways.
 """
 
+import functools
+import inspect
+
 from .._dtypes import dtype_name
 from ..saving import decode_constant, encode_constant
 from ..saving.keras_config import deserialize_entry, serialize
@@ -200,21 +203,23 @@ class _Reader:
         return decode_constant(value)
 
     def replay(self):
-        while self.pending:
-            progress = []
-            for item in self.pending:
-                args, kwargs = self._call_of(item[3])
-                if self._ready(args) and self._ready(kwargs):
-                    progress.append((item, args, kwargs))
-            if not progress:
-                raise ValueError(_INCONSISTENT.format(names=sorted({str(p[1]) for p in self.pending})))
-            for item, args, kwargs in progress:
-                self.pending.remove(item)
+        """Calls each layer on its recorded inputs, each call as soon as its inputs exist
+        (a config lists layers in graph order, so one pass usually suffices)."""
+        pending = [(item, *self._call_of(item[3])) for item in self.pending]
+        while pending:
+            waiting = []
+            for item, args, kwargs in pending:
+                if not (self._ready(args) and self._ready(kwargs)):
+                    waiting.append((item, args, kwargs))
+                    continue
                 layer, name, index, _ = item
-                kwargs = _drop_unaccepted_none(layer, self._resolve(kwargs))
-                outputs = layer(*self._resolve(args), **kwargs)
+                outputs = layer(*self._resolve(args), **_drop_unaccepted_none(layer, self._resolve(kwargs)))
                 for tensor_index, tensor in enumerate(flatten(outputs)):
                     self.tensors[(name, index, tensor_index)] = tensor
+            if len(waiting) == len(pending):
+                raise ValueError(_INCONSISTENT.format(names=sorted({str(p[0][1]) for p in waiting})))
+            pending = waiting
+        self.pending = []
 
     def endpoints(self, structure):
         """``input_layers``/``output_layers`` in Keras's triples or our references."""
@@ -235,16 +240,27 @@ class _Reader:
 
 def _drop_unaccepted_none(layer, kwargs):
     """Keras records ``mask=None`` (and other ``None`` defaults) for the calls of layers
-    whose ``call`` takes them; a ``None`` our ``call`` does not take means the same."""
-    import inspect
+    whose ``call`` takes them; such a ``None`` means the same as leaving it out, and
+    leaving it out lets the layer infer its output shape without running ``call``."""
+    if not any(v is None for v in kwargs.values()):
+        return kwargs
+    defaults = _call_defaults(type(layer))
+    if defaults is None:
+        return kwargs
+    return {k: v for k, v in kwargs.items() if v is not None or (k in defaults and defaults[k] is not None)}
 
+
+@functools.lru_cache(maxsize=None)
+def _call_defaults(cls):
+    """``{name: default}`` of ``cls.call`` (None when it takes ``**kwargs``); required
+    parameters map to ``inspect.Parameter.empty``."""
     try:
-        parameters = inspect.signature(type(layer).call).parameters
+        parameters = inspect.signature(cls.call).parameters
     except (TypeError, ValueError):
-        return kwargs
+        return None
     if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
-        return kwargs
-    return {k: v for k, v in kwargs.items() if v is not None or k in parameters}
+        return None
+    return {name: p.default for name, p in parameters.items()}
 
 
 def graph_from_config(config, custom_objects=None):

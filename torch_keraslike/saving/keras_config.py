@@ -25,6 +25,7 @@ Example:
     2
 """
 
+import functools
 import inspect
 
 from .registry import get_registered_name, get_registered_object
@@ -195,17 +196,23 @@ def deserialize_entry(config, custom_objects=None, build=True):
     if not isinstance(inner, dict):
         raise TypeError(f"the config of {config['class_name']!r} must be a dict, received {inner!r}")
     inner = normalize_config(cls, inner, config["class_name"])
-    from_config = cls.from_config
-    try:
-        takes_custom = "custom_objects" in inspect.signature(from_config).parameters
-    except (TypeError, ValueError):
-        takes_custom = False
-    obj = from_config(inner, custom_objects) if takes_custom else from_config(inner)
+    if _takes_custom_objects(cls):
+        obj = cls.from_config(inner, custom_objects)
+    else:
+        obj = cls.from_config(inner)
     build_config = config.get("build_config")
     if build and isinstance(build_config, dict) and "input_shape" in build_config:
         if not getattr(obj, "built", True) and hasattr(obj, "build_from_config"):
             obj.build_from_config(build_config)
     return obj
+
+
+@functools.lru_cache(maxsize=None)
+def _takes_custom_objects(cls):
+    try:
+        return "custom_objects" in inspect.signature(cls.from_config).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 # ----------------------------------------------------------- normalization
@@ -262,6 +269,7 @@ def _policy_dtype(inner, label):
     return name
 
 
+@functools.lru_cache(maxsize=None)
 def _accepted_arguments(cls):
     """Keyword arguments the constructors of ``cls`` take, up to the base ``Layer``."""
     names = set()

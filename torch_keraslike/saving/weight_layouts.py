@@ -82,11 +82,12 @@ def to_keras(tensor, slot):
 
 
 def from_keras(array, slot):
-    """A NumPy array in Keras's layout as a tensor in our stored layout."""
+    """A NumPy array in Keras's layout as a tensor in our stored layout (a permuted
+    view: the copy into the weight makes it contiguous)."""
     value = torch.from_numpy(np.ascontiguousarray(array))
     if slot.permutation is not None:
         value = value.permute(tuple(int(i) for i in np.argsort(slot.permutation)))
-    return value.contiguous()
+    return value
 
 
 def keras_snake_case(name):
