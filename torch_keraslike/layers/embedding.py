@@ -80,6 +80,7 @@ class Embedding(Layer):
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
         # One tensor of indices (of any rank): None, lists of tensors and dicts are
         # refused before anything is built.
         self.input_spec = InputSpec()

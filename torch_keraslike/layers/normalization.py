@@ -28,6 +28,7 @@ class _Normalization(Layer):
     """Shared argument checks and gamma/beta handling."""
 
     cast_integer_inputs = True
+    supports_masking = True
 
     def _setup(self, epsilon, center, scale, beta_initializer, gamma_initializer,
                beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint):

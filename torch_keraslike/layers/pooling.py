@@ -356,6 +356,11 @@ class GlobalAveragePooling1D(_GlobalPooling):
 
     _rank = 1
     _mode = "avg"
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        """None: the pooled output has no steps left to mask."""
+        return None
 
     def call(self, inputs, mask=None):
         if mask is None:

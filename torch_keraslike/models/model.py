@@ -80,6 +80,27 @@ class Model(Trainer, Layer):
         self._tkl_build_shapes = [list(t.shape) for t in graph.flat_inputs]
         self.built = True
 
+    # ---------------------------------------------------------------- masks
+    @property
+    def supports_masking(self):
+        """Functional and Sequential models carry masks: their layers attach them to the
+        tensors they produce. Subclassed models support masks if they set this to True."""
+        value = vars(self).get("_supports_masking")
+        if value is not None:
+            return value
+        return self._graph is not None or "layers" in self._modules
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        vars(self)["_supports_masking"] = bool(value)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """No mask beyond those the model's layers attached to its outputs (a graph
+        model); a subclassed model that supports masking passes its input's mask on."""
+        if self._graph is not None or "layers" in self._modules:
+            return None
+        return previous_mask
+
     # ----------------------------------------------------------------- graph
     @property
     def layers(self):
@@ -168,3 +189,8 @@ class Model(Trainer, Layer):
             [t.shape for t in flatten(outputs) if isinstance(t, KerasTensor)]
             for outputs in self._graph.node_outputs(layer)
         ]
+
+
+# Output masks are only worked out when an input carries one (the layers inside attach
+# the rest themselves), so unmasked model calls skip compute_mask.
+Model._tkl_computes_mask = False
