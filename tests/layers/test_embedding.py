@@ -75,3 +75,32 @@ def test_bad_dimensions(input_dim, output_dim):
 def test_out_of_range_index_raises():
     with pytest.raises(IndexError):
         Embedding(3, 2)(torch.tensor([3]))
+
+
+@pytest.mark.parametrize("wrap", [lambda t: t, lambda t: [t], lambda t: torch.from_numpy(t)])
+def test_initial_weights_build_the_layer_with_them(wrap):
+    table = np.arange(12, dtype=np.float32).reshape(4, 3)
+    layer = Embedding(4, 3, weights=wrap(table))
+    assert layer.built
+    np.testing.assert_array_equal(layer.get_weights()[0], table)
+    np.testing.assert_array_equal(layer(torch.tensor([3, 1])).detach().numpy(), table[[3, 1]])
+    assert "weights" not in layer.get_config()
+    fresh = Embedding.from_config(layer.get_config())
+    fresh.load_state_dict(layer.state_dict())  # built with no input shape: still rebuilds
+    np.testing.assert_array_equal(fresh.get_weights()[0], table)
+
+
+@pytest.mark.parametrize("bad", [np.ones((3, 3)), np.ones(12), "table", [np.ones((4, 3)), np.ones((4, 3))]])
+def test_initial_weights_of_the_wrong_shape(bad):
+    with pytest.raises(ValueError, match=r"weights must be the initial embedding table, an array of shape \(4, 3\)"):
+        Embedding(4, 3, weights=bad)
+
+
+def test_initial_weights_match_keras():
+    from keras_reference import import_keras
+
+    keras = import_keras()
+    table = np.random.default_rng(0).random((5, 2)).astype(np.float32)
+    ids = np.array([[4, 0, 2]])
+    np.testing.assert_array_equal(Embedding(5, 2, weights=table)(ids).detach().numpy(),
+                                  keras.layers.Embedding(5, 2, weights=table)(ids).detach().cpu().numpy())
