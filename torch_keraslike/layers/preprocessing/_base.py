@@ -112,7 +112,7 @@ class BaseImagePreprocessingLayer(Layer):
             return self._call_dict(data, training)
         images = self._check_images(data)
         transformation = self.get_random_transformation(images, training=training)
-        return self._apply(self.transform_images, images, transformation, training)
+        return self._run_transform(self.transform_images, images, transformation, training)
 
     def _call_dict(self, data, training):
         if "images" not in data:
@@ -131,15 +131,15 @@ class BaseImagePreprocessingLayer(Layer):
         images = self._check_images(data["images"])
         transformation = self.get_random_transformation(images, training=training)
         outputs = dict(data)
-        outputs["images"] = self._apply(self.transform_images, images, transformation, training)
+        outputs["images"] = self._run_transform(self.transform_images, images, transformation, training)
         if "labels" in data:
             outputs["labels"] = self.transform_labels(data["labels"], transformation, training=training)
         if _MASKS in data:
             masks = self._check_images(data[_MASKS], key=_MASKS)
-            outputs[_MASKS] = self._apply(self.transform_segmentation_masks, masks, transformation, training)
+            outputs[_MASKS] = self._run_transform(self.transform_segmentation_masks, masks, transformation, training)
         return outputs
 
-    def _apply(self, transform, images, transformation, training):
+    def _run_transform(self, transform, images, transformation, training):
         if images.dim() == 4:
             return transform(images, transformation, training=training)
         return transform(images.unsqueeze(0), transformation, training=training).squeeze(0)
@@ -227,11 +227,11 @@ def factor_pair(layer, factor, bounds, name="factor"):
 
 
 def value_range_pair(layer, value_range):
-    """``value_range`` checked: two numbers ``[low, high]``."""
+    """``value_range`` checked, as a list ``[low, high]`` (JSON-stable in configs)."""
     if (not isinstance(value_range, (tuple, list)) or len(value_range) != 2
             or not all(is_number(v) for v in value_range)):
         raise ValueError(
             f"{layer_label(layer)}: the `value_range` argument should be a list of two numbers. "
             f"Received: value_range={value_range!r}. Fix: e.g. value_range=(0, 255)."
         )
-    return value_range
+    return list(value_range)

@@ -27,6 +27,11 @@ def _symmetric_range(layer, factor, name, what, interval, in_range):
     return -abs(float(factor)), abs(float(factor))
 
 
+def _as_config(factor):
+    """A factor as configs keep it (JSON-stable: pairs as lists)."""
+    return None if factor is None else [float(f) for f in factor] if isinstance(factor, (tuple, list)) else float(factor)
+
+
 class _RandomAffine(BaseImagePreprocessingLayer):
     """Shared arguments and resampling; subclasses build the per-image matrices."""
 
@@ -166,11 +171,10 @@ class RandomZoom(_RandomAffine):
     def __init__(self, height_factor, width_factor=None, fill_mode="reflect", interpolation="bilinear",
                  seed=None, fill_value=0.0, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        self.height_factor = height_factor
         self.height_lower, self.height_upper = self._zoom_range(height_factor, "height_factor")
-        self.width_factor = width_factor
         if width_factor is not None:
             self.width_lower, self.width_upper = self._zoom_range(width_factor, "width_factor")
+        self.height_factor, self.width_factor = _as_config(height_factor), _as_config(width_factor)
         self._setup(fill_mode, interpolation, seed, fill_value)
 
     def _zoom_range(self, factor, name):
@@ -231,10 +235,9 @@ class RandomTranslation(_RandomAffine):
     def __init__(self, height_factor, width_factor, fill_mode="reflect", interpolation="bilinear", seed=None,
                  fill_value=0.0, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        self.height_factor = height_factor
         self.height_lower, self.height_upper = self._shift_range(height_factor, "height_factor")
-        self.width_factor = width_factor
         self.width_lower, self.width_upper = self._shift_range(width_factor, "width_factor")
+        self.height_factor, self.width_factor = _as_config(height_factor), _as_config(width_factor)
         self._setup(fill_mode, interpolation, seed, fill_value)
 
     def _shift_range(self, factor, name):
