@@ -18,7 +18,8 @@ def _rand(shape, seed=0, loc=1.5, scale=2.0):
 @pytest.mark.parametrize("kwargs, trainable", [({"renorm": True}, 2), ({"renorm": True, "center": False}, 1)])
 @pytest.mark.parametrize("training", [False, True])
 def test_renorm_common(kwargs, trainable, training):
-    layer, _ = run_layer_test(BatchNormalization, kwargs, (4, 3, 3, 2), (4, 3, 3, 2), trainable, 5, training=training)
+    shape = (4, 3, 3, 2)
+    layer, _ = run_layer_test(BatchNormalization, kwargs, shape, shape, trainable, 5, training=training)
     assert [n for n, _ in layer.named_buffers()] == [
         "moving_mean", "moving_variance", "moving_stddev", "renorm_mean", "renorm_stddev"]
 
@@ -49,7 +50,7 @@ def test_renorm_training_matches_the_formula(clipping):
     layer.build((None, 3))
     rng = np.random.default_rng(1)
     gamma, beta = rng.uniform(0.5, 2, 3), rng.standard_normal(3)
-    layer.set_weights([gamma.astype(np.float32), beta.astype(np.float32)] + [w for w in layer.get_weights()[2:]])
+    layer.set_weights([gamma.astype(np.float32), beta.astype(np.float32)] + layer.get_weights()[2:])
     names = ["moving_mean", "moving_variance", "moving_stddev", "renorm_mean", "renorm_stddev"]
     state = dict(zip(names, [w.astype(np.float64) for w in layer.get_weights()[2:]]))
     np.testing.assert_allclose(state["moving_stddev"], 1.0)  # sqrt of the moving variance init
@@ -109,8 +110,8 @@ def test_renorm_matches_keras(kwargs):
     theirs.set_weights(weights)
     for step in range(3):
         batch = _rand((4, 3, 5, 5), seed=step, loc=step, scale=step + 1)
-        np.testing.assert_allclose(to_numpy(ours(batch, training=True)), to_numpy(theirs(batch, training=True)),
-                                   rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(to_numpy(ours(batch, training=True)),
+                                   to_numpy(theirs(batch, training=True)), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(to_numpy(ours(x, training=False)), to_numpy(theirs(x, training=False)),
                                rtol=1e-5, atol=1e-5)
     for got, want in zip(ours.get_weights(), [w.value for w in theirs.weights]):

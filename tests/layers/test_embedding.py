@@ -92,7 +92,8 @@ def test_initial_weights_build_the_layer_with_them(wrap):
 
 @pytest.mark.parametrize("bad", [np.ones((3, 3)), np.ones(12), "table", [np.ones((4, 3)), np.ones((4, 3))]])
 def test_initial_weights_of_the_wrong_shape(bad):
-    with pytest.raises(ValueError, match=r"weights must be the initial embedding table, an array of shape \(4, 3\)"):
+    message = r"weights must be the initial embedding table, an array of shape \(4, 3\)"
+    with pytest.raises(ValueError, match=message):
         Embedding(4, 3, weights=bad)
 
 

@@ -11,7 +11,8 @@ from torch_keraslike.layers.layer_scale import LayerScale
 
 
 def test_layer_scale_common():
-    layer, _ = run_layer_test(LayerScale, {"init_values": 1e-6, "projection_dim": 4}, (2, 3, 3, 4), (2, 3, 3, 4), 1)
+    shape = (2, 3, 3, 4)
+    layer, _ = run_layer_test(LayerScale, {"init_values": 1e-6, "projection_dim": 4}, shape, shape, 1)
     torch.testing.assert_close(layer.gamma, torch.full((4,), 1e-6, requires_grad=True))
     assert [k for k in layer.state_dict() if "extra" not in k] == ["gamma"]
 
@@ -20,7 +21,8 @@ def test_multiplies_the_last_axis():
     layer = LayerScale(0.5, 3)
     layer(torch.ones(1, 3))
     layer.set_weights([np.array([1.0, 2.0, 3.0], np.float32)])
-    torch.testing.assert_close(layer(torch.ones(2, 2, 3)).detach(), torch.tensor([1.0, 2.0, 3.0]).expand(2, 2, 3))
+    expected = torch.tensor([1.0, 2.0, 3.0]).expand(2, 2, 3)
+    torch.testing.assert_close(layer(torch.ones(2, 2, 3)).detach(), expected)
 
 
 def test_registered_as_keras_layer_scale_with_keras_config():
@@ -38,7 +40,7 @@ def test_matches_keras_convnext_layer_scale():
     ours, theirs = LayerScale(0.3, 6), KerasLayerScale(0.3, 6)
     np.testing.assert_allclose(ours(x).detach().numpy(), theirs(x).detach().cpu().numpy(), rtol=1e-6)
     theirs_config = theirs.get_config()
-    assert {k: theirs_config[k] for k in ("init_values", "projection_dim")} == {"init_values": 0.3, "projection_dim": 6}
+    assert (theirs_config["init_values"], theirs_config["projection_dim"]) == (0.3, 6)
 
 
 def test_bad_arguments():

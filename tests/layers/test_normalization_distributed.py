@@ -51,9 +51,11 @@ def _worker(rank, port, out_dir):
                             timeout=datetime.timedelta(seconds=LAUNCH_TIMEOUT_S))
     try:
         batches, masks, upstream = _data()
-        results = {name: _run({"synchronized": True, **kwargs}, batches[rank], masks[rank] if masked else None,
-                              upstream[rank])
-                   for name, (kwargs, masked) in _CASES.items()}
+        results = {
+            name: _run({"synchronized": True, **kwargs}, batches[rank], masks[rank] if masked else None,
+                       upstream[rank])
+            for name, (kwargs, masked) in _CASES.items()
+        }
         dist.barrier()
         time.sleep(0.1)  # lets gloo's worker threads finish (see examples/ddp_train.py leave_process_group)
     finally:

@@ -13,8 +13,8 @@ from torch_keraslike.layers.reversible_embedding import ReversibleEmbedding
 @pytest.mark.parametrize("tie_weights, trainable", [(True, 1), (False, 2)])
 def test_reversible_embedding_common(tie_weights, trainable):
     layer, _ = run_layer_test(
-        ReversibleEmbedding, {"input_dim": 100, "output_dim": 32, "tie_weights": tie_weights}, (2, 8), (2, 8, 32),
-        trainable, input_dtype=torch.int64, expected_output_dtype=torch.float32)
+        ReversibleEmbedding, {"input_dim": 100, "output_dim": 32, "tie_weights": tie_weights}, (2, 8),
+        (2, 8, 32), trainable, input_dtype=torch.int64, expected_output_dtype=torch.float32)
     assert [tuple(w.shape) for w in layer.get_weights()] == [(100, 32)] + [(32, 100)] * (not tie_weights)
 
 

@@ -40,7 +40,9 @@ def test_weights_are_in_keras_order():
     layer(torch.ones(2, 4))
     assert layer.weights[0] is layer.layer.kernel
     assert layer.weights[1] is layer.vector_u and layer.weights[2] is layer.layer.bias
-    assert [w is b for w, b in zip(layer.trainable_weights, [layer.layer.kernel, layer.layer.bias])] == [True, True]
+    kernel, bias = layer.layer.kernel, layer.layer.bias
+    assert len(layer.trainable_weights) == 2
+    assert layer.trainable_weights[0] is kernel and layer.trainable_weights[1] is bias
     assert layer.non_trainable_weights == [layer.vector_u]
     arrays = [np.full((4, 3), 2.0, np.float32), np.ones((1, 3), np.float32), np.arange(3, dtype=np.float32)]
     layer.set_weights(arrays)

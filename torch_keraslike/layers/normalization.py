@@ -223,7 +223,8 @@ class BatchNormalization(_Normalization):
         training = bool(training) and self.trainable
         axis = self._axis
         fast = mask is None and inputs.dtype not in _HALF and inputs.dim() > 1 and not (
-            training and (self.renorm or inputs.numel() <= inputs.shape[axis] or self._sync_group() is not None))
+            training and (self.renorm or inputs.numel() <= inputs.shape[axis]
+                          or self._sync_group() is not None))
         if not fast:
             return self._call_general(inputs, training, mask)
         # One fused kernel on a view with the channels at dim 1 (no copy).

@@ -62,7 +62,8 @@ class RMSNormalization(Layer):
                 "sizes in Input(shape=...)."
             )
         self.scale = self.add_weight(shape=shape, initializer="ones", name="scale")
-        self.input_spec = InputSpec(min_ndim=min_ndim(self._axes), axes={a: input_shape[a] for a in self._axes})
+        self.input_spec = InputSpec(
+            min_ndim=min_ndim(self._axes), axes={a: input_shape[a] for a in self._axes})
 
     def call(self, inputs):
         dtype = inputs.dtype

@@ -23,7 +23,8 @@ def axes_of(layer, axis):
         )
     items = [int(a) for a in items]
     if len(set(items)) != len(items):
-        raise ValueError(f"{layer_label(layer)}: axis contains duplicates: {axis!r}. Fix: list each axis once.")
+        raise ValueError(
+            f"{layer_label(layer)}: axis contains duplicates: {axis!r}. Fix: list each axis once.")
     return (items if isinstance(axis, (list, tuple)) else items[0]), items
 
 

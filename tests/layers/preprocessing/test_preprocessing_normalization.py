@@ -115,7 +115,8 @@ def test_adapt_matches_keras_on_arrays_and_batches(axis, invert):
     data = _data()
     # (Keras's adapt on iterables needs TensorFlow; ours equals adapt on the array, above.)
     for source in (data, torch.from_numpy(data)):
-        ours, theirs = Normalization(axis=axis, invert=invert), keras.layers.Normalization(axis=axis, invert=invert)
+        ours = Normalization(axis=axis, invert=invert)
+        theirs = keras.layers.Normalization(axis=axis, invert=invert)
         ours.adapt(source)
         theirs.adapt(source)
         for got, want in zip(ours.get_weights(), [w.value for w in theirs.weights]):

@@ -69,7 +69,8 @@ def test_identity_transform_and_integer_images_with_nearest():
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_rotation_same_transform_as_keras(fill_mode, interpolation, data_format):
     keras = import_keras()
-    kwargs = dict(factor=0.4, fill_mode=fill_mode, interpolation=interpolation, fill_value=0.3, data_format=data_format)
+    kwargs = dict(factor=0.4, fill_mode=fill_mode, interpolation=interpolation, fill_value=0.3,
+                  data_format=data_format)
     shape = (3, 7, 9, 2) if data_format == "channels_last" else (3, 2, 7, 9)
     for x in (images(shape), images(shape[1:])):
         assert_same_transform(RandomRotation(**kwargs), keras.layers.RandomRotation(**kwargs), x)
@@ -153,7 +154,8 @@ def test_masks_use_nearest_and_keep_their_dtype():
     out = RandomRotation(0.3, seed=1)({"images": x, "segmentation_masks": masks}, training=True)
     assert out["segmentation_masks"].dtype == torch.int64
     assert set(out["segmentation_masks"].unique().tolist()) <= {0, 1, 2}
-    assert RandomZoom(0.3)({"images": x, "segmentation_masks": masks}, training=False)["segmentation_masks"] is masks
+    inference = RandomZoom(0.3)({"images": x, "segmentation_masks": masks}, training=False)
+    assert inference["segmentation_masks"] is masks
 
 
 @pytest.mark.parametrize("make, message", [

@@ -50,7 +50,7 @@ def test_contrast_factor_pairs_and_range():
 def test_contrast_same_transform_as_keras(factor, shape):
     keras = import_keras()
     x = images(shape, scale=255)
-    assert_same_transform(RandomContrast(factor), keras.layers.RandomContrast(factor), x, rtol=1e-5, atol=1e-4)
+    assert_same_transform(RandomContrast(factor), keras.layers.RandomContrast(factor), x, atol=1e-4)
 
 
 # -------------------------------------------------------------- brightness
@@ -64,7 +64,8 @@ def test_brightness_adds_the_scaled_delta_and_clips():
 
 def test_brightness_delta_range_and_value_range_sorting():
     x = torch.zeros(500, 1, 1, 1)
-    delta = RandomBrightness((-0.2, 0.5), value_range=(255, 0), seed=0).get_random_transformation(x)["rgb_delta"]
+    layer = RandomBrightness((-0.2, 0.5), value_range=(255, 0), seed=0)
+    delta = layer.get_random_transformation(x)["rgb_delta"]
     assert -51.0 <= float(delta.min()) and float(delta.max()) <= 127.5 and delta.shape == (500, 1, 1, 1)
     assert RandomBrightness(0.2, value_range=(255, 0)).value_range == [0, 255]
 
@@ -97,7 +98,8 @@ def test_brightness_integers_match_keras_where_keras_does_not_wrap():
 
 
 # ---------------------------------------------------------- shared checks
-@pytest.mark.parametrize("make", [lambda s: RandomContrast(0.5, seed=s), lambda s: RandomBrightness(0.5, seed=s)])
+@pytest.mark.parametrize("make", [lambda s: RandomContrast(0.5, seed=s),
+                                  lambda s: RandomBrightness(0.5, seed=s)])
 def test_seeds_inference_and_masks(make):
     x = torch.rand(4, 5, 5, 3) * 255
     torch.testing.assert_close(make(3)(x, training=True), make(3)(x, training=True))
@@ -116,7 +118,7 @@ def test_seeds_inference_and_masks(make):
     (lambda: RandomBrightness(1.1), r"in the range \[-1, 1\]"),
     (lambda: RandomBrightness([0.1, 0.2, 0.3]), "in the range"),
     (lambda: RandomBrightness("x"), "in the range"),
-    (lambda: RandomBrightness(0.1, value_range=(0,)), "`value_range` argument should be a list of two numbers"),
+    (lambda: RandomBrightness(0.1, value_range=(0,)), "`value_range` argument should be a list of two"),
 ])
 def test_bad_arguments(make, message):
     with pytest.raises(ValueError, match=message):

@@ -32,10 +32,11 @@ def test_formula_and_per_channel_scale_in_both_data_formats():
     torch.testing.assert_close(Rescaling(scale=0.004, offset=-1)(x), x * 0.004 - 1)
     vector = Rescaling(scale=[1.0, 2.0, 3.0], offset=[0.0, 1.0, 2.0])
     last = torch.rand(2, 4, 4, 3)
-    torch.testing.assert_close(vector(last), last * torch.tensor([1.0, 2.0, 3.0]) + torch.tensor([0.0, 1.0, 2.0]))
+    scale, offset = torch.tensor([1.0, 2.0, 3.0]), torch.tensor([0.0, 1.0, 2.0])
+    torch.testing.assert_close(vector(last), last * scale + offset)
     tkl.config.set_image_data_format("channels_first")
     try:
-        expected = x * torch.tensor([1.0, 2.0, 3.0]).reshape(3, 1, 1) + torch.tensor([0.0, 1.0, 2.0]).reshape(3, 1, 1)
+        expected = x * scale.reshape(3, 1, 1) + offset.reshape(3, 1, 1)
         torch.testing.assert_close(vector(x), expected)
     finally:
         tkl.config.set_image_data_format("channels_last")
@@ -47,13 +48,15 @@ def test_scale_buffers_follow_the_layer_but_are_not_weights():
     assert layer(torch.ones(1, 2)).dtype == torch.float64
 
 
-@pytest.mark.parametrize("kwargs", [{"scale": 1 / 127.5, "offset": -1}, {"scale": [0.5, 1.5, 2.5], "offset": 0.1}])
+@pytest.mark.parametrize("kwargs", [{"scale": 1 / 127.5, "offset": -1},
+                                    {"scale": [0.5, 1.5, 2.5], "offset": 0.1}])
 def test_rescaling_matches_keras(kwargs):
     keras = import_keras()
     x = (np.random.default_rng(0).random((2, 4, 4, 3)) * 255).astype(np.float32)
     assert_layer_matches_keras(Rescaling(**kwargs), keras.layers.Rescaling(**kwargs), x, copy_weights=False)
     ints = x.astype(np.uint8)
-    assert_layer_matches_keras(Rescaling(**kwargs), keras.layers.Rescaling(**kwargs), ints, copy_weights=False)
+    assert_layer_matches_keras(Rescaling(**kwargs), keras.layers.Rescaling(**kwargs), ints,
+                               copy_weights=False)
 
 
 def test_config_round_trip_and_keras_numpy_configs():

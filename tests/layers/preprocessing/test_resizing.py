@@ -43,7 +43,8 @@ def test_resizing_matches_keras(interpolation, options, data_format, size):
 def test_integer_images_keep_their_dtype_like_keras(dtype, interpolation):
     keras = import_keras()
     x = (images((2, 6, 7, 3)) * 255).astype(dtype)
-    ours, theirs = Resizing(9, 4, interpolation=interpolation), keras.layers.Resizing(9, 4, interpolation=interpolation)
+    ours = Resizing(9, 4, interpolation=interpolation)
+    theirs = keras.layers.Resizing(9, 4, interpolation=interpolation)
     out = ours(x)
     assert out.dtype == getattr(torch, dtype)
     np.testing.assert_array_equal(to_numpy(out), to_numpy(theirs(x)))

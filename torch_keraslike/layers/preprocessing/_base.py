@@ -25,7 +25,7 @@ import torch
 from ... import symbolic
 from ...config import standardize_data_format
 from ...layer import Layer
-from .._common import is_seed, layer_label, seeded_generator
+from .._common import is_positive_int, is_seed, layer_label, seeded_generator
 
 _MASKS = "segmentation_masks"
 
@@ -82,6 +82,14 @@ class BaseImagePreprocessingLayer(Layer):
         self.seed = None if seed is None else int(seed)
         self._generator = None
 
+    def _set_size(self, height, width):
+        if not (is_positive_int(height) and is_positive_int(width)):
+            raise ValueError(
+                f"{layer_label(self)}: height and width must be positive integers, received "
+                f"height={height!r}, width={width!r}. Fix: e.g. {type(self).__name__}(224, 224)."
+            )
+        self.height, self.width = int(height), int(width)
+
     def _check_images(self, images, key="images"):
         if not isinstance(images, torch.Tensor) or images.dim() not in (3, 4):
             shape = tuple(getattr(images, "shape", ())) if hasattr(images, "shape") else type(images).__name__
@@ -136,7 +144,8 @@ class BaseImagePreprocessingLayer(Layer):
             outputs["labels"] = self.transform_labels(data["labels"], transformation, training=training)
         if _MASKS in data:
             masks = self._check_images(data[_MASKS], key=_MASKS)
-            outputs[_MASKS] = self._run_transform(self.transform_segmentation_masks, masks, transformation, training)
+            outputs[_MASKS] = self._run_transform(
+                self.transform_segmentation_masks, masks, transformation, training)
         return outputs
 
     def _run_transform(self, transform, images, transformation, training):

@@ -2,7 +2,6 @@
 smaller than the window."""
 
 from ...saving import register_serializable
-from .._common import is_positive_int, layer_label
 from ._base import BaseImagePreprocessingLayer
 from .resizing import resize_images
 
@@ -39,12 +38,7 @@ class CenterCrop(BaseImagePreprocessingLayer):
 
     def __init__(self, height, width, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        if not (is_positive_int(height) and is_positive_int(width)):
-            raise ValueError(
-                f"{layer_label(self)}: height and width must be positive integers, received "
-                f"height={height!r}, width={width!r}. Fix: e.g. CenterCrop(224, 224)."
-            )
-        self.height, self.width = int(height), int(width)
+        self._set_size(height, width)
 
     def _crop(self, images, interpolation):
         in_height, in_width = self._image_size(images)

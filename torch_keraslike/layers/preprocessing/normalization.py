@@ -13,7 +13,7 @@ from ...input_spec import InputSpec
 from ...layer import Layer
 from ...saving import register_serializable
 from .._common import is_int, layer_label
-from .._specs import floating_output_spec
+from .._specs import SameShapeFloatingOutput
 
 __all__ = ["Normalization"]
 
@@ -26,7 +26,7 @@ def _first_of_batch(batch):
 
 
 @register_serializable(package="keras")
-class Normalization(Layer):
+class Normalization(SameShapeFloatingOutput, Layer):
     """Shifts and scales inputs to zero mean and unit variance per feature:
     ``(x - mean) / max(sqrt(variance), 1e-7)`` (with ``invert=True``:
     ``mean + x * max(sqrt(variance), 1e-7)``), in training and inference.
@@ -243,12 +243,6 @@ class Normalization(Layer):
         mean = self.mean.reshape(self._broadcast_shape).to(x.dtype)
         std = torch.sqrt(self.variance.reshape(self._broadcast_shape).to(x.dtype)).clamp(min=_EPSILON)
         return mean + x * std if self.invert else (x - mean) / std
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
-
-    def compute_output_spec(self, inputs):
-        return floating_output_spec(self, inputs)
 
     def get_config(self):
         config = super().get_config()

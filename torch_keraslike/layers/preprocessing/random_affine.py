@@ -29,7 +29,9 @@ def _symmetric_range(layer, factor, name, what, interval, in_range):
 
 def _as_config(factor):
     """A factor as configs keep it (JSON-stable: pairs as lists)."""
-    return None if factor is None else [float(f) for f in factor] if isinstance(factor, (tuple, list)) else float(factor)
+    if factor is None:
+        return None
+    return [float(f) for f in factor] if isinstance(factor, (tuple, list)) else float(factor)
 
 
 class _RandomAffine(BaseImagePreprocessingLayer):
@@ -186,9 +188,10 @@ class RandomZoom(_RandomAffine):
             return None
         images = data["images"] if isinstance(data, dict) else data
         batch, _, _ = self._batch_and_size(images)
-        height_zoom = self._uniform((batch, 1), 1.0 + self.height_lower, 1.0 + self.height_upper, images.device)
+        device = images.device
+        height_zoom = self._uniform((batch, 1), 1.0 + self.height_lower, 1.0 + self.height_upper, device)
         width_zoom = height_zoom if self.width_factor is None else self._uniform(
-            (batch, 1), 1.0 + self.width_lower, 1.0 + self.width_upper, images.device)
+            (batch, 1), 1.0 + self.width_lower, 1.0 + self.width_upper, device)
         return {"height_zoom": height_zoom, "width_zoom": width_zoom, "input_shape": tuple(images.shape)}
 
     def _matrix(self, transformation, images):
@@ -241,7 +244,8 @@ class RandomTranslation(_RandomAffine):
         self._setup(fill_mode, interpolation, seed, fill_value)
 
     def _shift_range(self, factor, name):
-        return _symmetric_range(self, factor, name, "factor` argument", "[-1.0, 1.0]", lambda f: -1.0 <= f <= 1.0)
+        return _symmetric_range(self, factor, name, "factor` argument", "[-1.0, 1.0]",
+                                lambda f: -1.0 <= f <= 1.0)
 
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
@@ -258,8 +262,8 @@ class RandomTranslation(_RandomAffine):
         translations = transformation["translations"]
         ones = torch.ones_like(translations[:, 0:1])
         zeros = torch.zeros_like(ones)
-        return torch.cat([ones, zeros, -translations[:, 0:1], zeros, ones, -translations[:, 1:], zeros, zeros],
-                         dim=1)
+        dx, dy = translations[:, 0:1], translations[:, 1:]
+        return torch.cat([ones, zeros, -dx, zeros, ones, -dy, zeros, zeros], dim=1)
 
     def get_config(self):
         config = super().get_config()

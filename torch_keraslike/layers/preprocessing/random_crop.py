@@ -3,7 +3,6 @@
 import torch
 
 from ...saving import register_serializable
-from .._common import is_positive_int, layer_label
 from ._base import BaseImagePreprocessingLayer
 from .resizing import aspect_crop_box, resize_images
 
@@ -41,12 +40,7 @@ class RandomCrop(BaseImagePreprocessingLayer):
 
     def __init__(self, height, width, seed=None, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        if not (is_positive_int(height) and is_positive_int(width)):
-            raise ValueError(
-                f"{layer_label(self)}: height and width must be positive integers, received "
-                f"height={height!r}, width={width!r}. Fix: e.g. RandomCrop(224, 224)."
-            )
-        self.height, self.width = int(height), int(width)
+        self._set_size(height, width)
         self._set_seed(seed)
 
     def get_random_transformation(self, data, training=True, seed=None):

@@ -7,7 +7,7 @@ from ... import config as tkl_config
 from ...layer import Layer
 from ...saving import register_serializable
 from .._common import layer_label
-from .._specs import floating_output_spec
+from .._specs import SameShapeFloatingOutput
 
 __all__ = ["Rescaling"]
 
@@ -21,7 +21,7 @@ def _decode(value):
 
 
 @register_serializable(package="keras")
-class Rescaling(Layer):
+class Rescaling(SameShapeFloatingOutput, Layer):
     """Rescales inputs: ``inputs * scale + offset``, in training and inference.
 
     E.g. ``scale=1/255`` maps ``[0, 255]`` to ``[0, 1]``; ``scale=1/127.5, offset=-1``
@@ -55,7 +55,8 @@ class Rescaling(Layer):
             value = getattr(self, name)
             if isinstance(value, list):
                 # Non-persistent buffers: they follow .to() but are not weights.
-                self.register_buffer(f"_{name}_values", torch.tensor(value, dtype=self._tkl_dtype), persistent=False)
+                tensor = torch.tensor(value, dtype=self._tkl_dtype)
+                self.register_buffer(f"_{name}_values", tensor, persistent=False)
 
     def _checked(self, value, name):
         value = _decode(value)
@@ -89,12 +90,6 @@ class Rescaling(Layer):
         if isinstance(offset, torch.Tensor):
             offset = offset.to(x.dtype)
         return x * scale + offset
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
-
-    def compute_output_spec(self, inputs):
-        return floating_output_spec(self, inputs)
 
     def get_config(self):
         config = super().get_config()

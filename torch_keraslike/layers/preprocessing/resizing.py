@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from ...saving import register_serializable
-from .._common import is_positive_int, layer_label
+from .._common import layer_label
 from ._base import BaseImagePreprocessingLayer, is_number, saturate_cast
 
 __all__ = ["Resizing", "aspect_crop_box", "resize_images"]
@@ -125,11 +125,7 @@ class Resizing(BaseImagePreprocessingLayer):
                  pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, antialias=False,
                  data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        if not (is_positive_int(height) and is_positive_int(width)):
-            raise ValueError(
-                f"{layer_label(self)}: height and width must be positive integers, received "
-                f"height={height!r}, width={width!r}. Fix: e.g. Resizing(224, 224)."
-            )
+        self._set_size(height, width)
         if crop_to_aspect_ratio and pad_to_aspect_ratio:
             raise ValueError(
                 f"{layer_label(self)}: only one of `pad_to_aspect_ratio` & "
@@ -142,7 +138,6 @@ class Resizing(BaseImagePreprocessingLayer):
             )
         if not is_number(fill_value):
             raise ValueError(f"{layer_label(self)}: fill_value must be a number, received {fill_value!r}.")
-        self.height, self.width = int(height), int(width)
         self.interpolation = check_interpolation(self, interpolation)
         self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
         self.pad_to_aspect_ratio = bool(pad_to_aspect_ratio)
