@@ -62,6 +62,13 @@ def test_wrapper_builds_the_wrapped_layer_and_tracks_it():
     assert inner.kernel.dtype == torch.float64
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_wrapped_layer_is_built_on_the_device_of_the_input():
+    layer = CastWrapper(tkl.layers.Dense(2))
+    layer(torch.ones(2, 3, device="cuda"))
+    assert layer.layer.kernel.device.type == "cuda"
+
+
 def test_wrapper_symbolic_call_and_functional_model():
     inputs = tkl.Input((4,))
     outputs = CastWrapper(tkl.layers.Dense(3))(inputs)

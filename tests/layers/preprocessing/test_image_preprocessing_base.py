@@ -94,14 +94,25 @@ def test_dict_inputs_transform_images_and_masks_alike_and_keep_labels():
     assert single["images"].shape == (8, 8, 1)
 
 
-def test_dict_input_errors():
-    layer = P.RandomFlip()
-    with pytest.raises(ValueError, match="a dict input needs an 'images' entry"):
-        layer({"pixels": torch.rand(1, 4, 4, 3)})
+@pytest.mark.parametrize("name", sorted(RANDOM_LAYERS))
+def test_input_errors_leave_the_layer_unbuilt(name):
+    layer = RANDOM_LAYERS[name]()
+    images = torch.rand(1, 8, 8, 3)
+    for bad, message in [
+        (torch.ones(2, 3), r"expected images to have rank 3 \(single image\) or 4 \(batch of images\). "
+                           r"Received: images.shape=\(2, 3\)"),
+        ({"pixels": images}, "a dict input needs an 'images' entry"),
+        ({"images": images, "bounding_boxes": {"boxes": torch.zeros(1, 1, 4)}}, "bounding boxes are not supported"),
+        ({"images": images, "segmentation_masks": torch.zeros(4)}, "expected segmentation_masks to have rank 3"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            layer(bad, training=True)
+        assert not layer.built
+    layer(images, training=True)
+    with pytest.raises(ValueError, match="expected images to have rank 3"):
+        layer(torch.ones(1, 1, 1, 1, 1), training=True)
     with pytest.raises(ValueError, match="bounding boxes are not supported"):
-        layer({"images": torch.rand(1, 4, 4, 3), "bounding_boxes": {"boxes": torch.zeros(1, 1, 4)}})
-    with pytest.raises(ValueError, match="expected segmentation_masks to have rank 3"):
-        layer({"images": torch.rand(1, 4, 4, 3), "segmentation_masks": torch.zeros(4)})
+        layer({"images": images, "bounding_boxes": {"boxes": torch.zeros(1, 1, 4)}}, training=True)
 
 
 def test_symbolic_dict_and_augmentation_model():

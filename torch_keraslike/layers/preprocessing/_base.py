@@ -90,15 +90,44 @@ class BaseImagePreprocessingLayer(Layer):
             )
         self.height, self.width = int(height), int(width)
 
+    def _rank_error(self, key, shape):
+        return ValueError(
+            f"{layer_label(self)}: expected {key} to have rank 3 (single image) or 4 (batch "
+            f"of images). Received: {key}.shape={shape}. Fix: pass (batch, height, width, "
+            f"channels) or (height, width, channels) tensors ({self.data_format})."
+        )
+
     def _check_images(self, images, key="images"):
         if not isinstance(images, torch.Tensor) or images.dim() not in (3, 4):
-            shape = tuple(getattr(images, "shape", ())) if hasattr(images, "shape") else type(images).__name__
-            raise ValueError(
-                f"{layer_label(self)}: expected {key} to have rank 3 (single image) or 4 (batch "
-                f"of images). Received: {key}.shape={shape}. Fix: pass (batch, height, width, "
-                f"channels) or (height, width, channels) tensors ({self.data_format})."
-            )
+            shape = tuple(images.shape) if hasattr(images, "shape") else type(images).__name__
+            raise self._rank_error(key, shape)
         return images
+
+    def _check_dict(self, data):
+        if "images" not in data:
+            raise ValueError(
+                f"{layer_label(self)}: a dict input needs an 'images' entry, received keys "
+                f"{sorted(data)}. Fix: pass {{'images': images, 'labels': ..., "
+                "'segmentation_masks': ...}."
+            )
+        if "bounding_boxes" in data:
+            raise ValueError(
+                f"{layer_label(self)}: bounding boxes are not supported by the image "
+                "preprocessing layers of torch_keraslike (images, labels and segmentation "
+                "masks are). Fix: transform the boxes outside the layer, or drop the "
+                "'bounding_boxes' entry."
+            )
+
+    def build(self, input_shape):
+        # No weights; the inputs are checked here too, so a first call with bad inputs
+        # leaves the layer unbuilt.
+        if isinstance(input_shape, dict):
+            self._check_dict(input_shape)
+        shapes = input_shape if isinstance(input_shape, dict) else {"images": input_shape}
+        for key in ("images", _MASKS):
+            shape = shapes.get(key, ())
+            if key in shapes and (shape is None or len(shape) not in (3, 4)):
+                raise self._rank_error(key, shape)
 
     def _image_size(self, images):
         return images.shape[self._height_axis], images.shape[self._width_axis]
@@ -123,19 +152,7 @@ class BaseImagePreprocessingLayer(Layer):
         return self._run_transform(self.transform_images, images, transformation, training)
 
     def _call_dict(self, data, training):
-        if "images" not in data:
-            raise ValueError(
-                f"{layer_label(self)}: a dict input needs an 'images' entry, received keys "
-                f"{sorted(data)}. Fix: pass {{'images': images, 'labels': ..., "
-                "'segmentation_masks': ...}."
-            )
-        if "bounding_boxes" in data:
-            raise ValueError(
-                f"{layer_label(self)}: bounding boxes are not supported by the image "
-                "preprocessing layers of torch_keraslike (images, labels and segmentation "
-                "masks are). Fix: transform the boxes outside the layer, or drop the "
-                "'bounding_boxes' entry."
-            )
+        self._check_dict(data)
         images = self._check_images(data["images"])
         transformation = self.get_random_transformation(images, training=training)
         outputs = dict(data)
