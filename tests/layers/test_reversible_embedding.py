@@ -72,13 +72,18 @@ def test_matches_keras(kwargs):
     np.testing.assert_allclose(to_numpy(ours(hidden, reverse=True)), to_numpy(theirs(hidden, reverse=True)),
                                rtol=1e-5, atol=1e-6)
     config = theirs.get_config()
-    for key in ("tie_weights", "reverse_dtype", "logit_soft_cap", "input_dim", "output_dim"):
+    keys = ("tie_weights", "reverse_dtype", "logit_soft_cap", "input_dim", "output_dim", "quantization_config")
+    for key in keys:
         assert ours.get_config()[key] == config[key]
+    config.pop("dtype")  # (Keras's dtype policy dicts are read by the model loader)
+    assert ReversibleEmbedding.from_config(config).tie_weights == ours.tie_weights
 
 
 def test_bad_arguments_and_inputs():
     with pytest.raises(ValueError, match="reverse_dtype must be a floating dtype"):
         ReversibleEmbedding(4, 2, reverse_dtype="int32")
+    with pytest.raises(ValueError, match="quantized embeddings .* are not supported"):
+        ReversibleEmbedding(4, 2, quantization_config={"mode": "int8"})
     with pytest.raises(ValueError, match="logit_soft_cap must be a positive number"):
         ReversibleEmbedding(4, 2, logit_soft_cap=0)
     layer = ReversibleEmbedding(4, 2)

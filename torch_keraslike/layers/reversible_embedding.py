@@ -36,6 +36,8 @@ class ReversibleEmbedding(Embedding):
             ``bfloat16`` layer); defaults to the layer's dtype.
         logit_soft_cap: if set, reverse logits become
             ``tanh(logits / logit_soft_cap) * logit_soft_cap``.
+        quantization_config: accepted for Keras configs; only ``None`` (quantization
+            is not provided).
         **kwargs: other ``Embedding``/``Layer`` arguments (``weights``, ``name``...).
 
     Call arguments:
@@ -61,6 +63,7 @@ class ReversibleEmbedding(Embedding):
         mask_zero=False,
         reverse_dtype=None,
         logit_soft_cap=None,
+        quantization_config=None,
         **kwargs,
     ):
         # Checked first: ``weights=`` builds the layer inside Embedding's constructor.
@@ -91,6 +94,12 @@ class ReversibleEmbedding(Embedding):
                 f"received logit_soft_cap={logit_soft_cap!r}. Fix: e.g. logit_soft_cap=30.0."
             )
         self.logit_soft_cap = None if logit_soft_cap is None else float(logit_soft_cap)
+        if quantization_config is not None:
+            raise ValueError(
+                f"{layer_label(self)}: quantized embeddings (Keras's int8/int4 modes) are not "
+                f"supported, received quantization_config={quantization_config!r}. Fix: load "
+                "the float weights, or pass quantization_config=None."
+            )
 
     def build(self, input_shape=None):
         super().build(input_shape)
@@ -136,5 +145,6 @@ class ReversibleEmbedding(Embedding):
             tie_weights=self.tie_weights,
             reverse_dtype=self.reverse_dtype,
             logit_soft_cap=self.logit_soft_cap,
+            quantization_config=None,
         )
         return config
