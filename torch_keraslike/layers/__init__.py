@@ -7,6 +7,7 @@ from .conv import Conv1D, Conv2D, Conv2DTranspose, Conv3D, DepthwiseConv2D, Sepa
 from .core import Activation, Dense, Dropout, Identity, Lambda
 from .einsum_dense import EinsumDense
 from .embedding import Embedding
+from .layer_scale import LayerScale
 from .merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from .normalization import BatchNormalization, GroupNormalization, LayerNormalization
 from .pooling import (
@@ -19,8 +20,26 @@ from .pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from .preprocessing import (
+    CenterCrop,
+    Normalization,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+)
 from .recurrent import GRU, LSTM
 from .reshaping import Flatten, Permute, Reshape, UpSampling2D, ZeroPadding2D
+from .reversible_embedding import ReversibleEmbedding
+from .rms_normalization import RMSNormalization
+from .spectral_normalization import SpectralNormalization
+from .unit_normalization import UnitNormalization
+from .wrapper import Wrapper
 
 __all__ = [
     "Activation",
@@ -29,6 +48,7 @@ __all__ = [
     "AveragePooling1D",
     "AveragePooling2D",
     "BatchNormalization",
+    "CenterCrop",
     "Concatenate",
     "Conv1D",
     "Conv2D",
@@ -53,15 +73,31 @@ __all__ = [
     "Lambda",
     "Layer",
     "LayerNormalization",
+    "LayerScale",
     "Maximum",
     "Minimum",
     "MultiHeadAttention",
     "Multiply",
+    "Normalization",
     "Permute",
+    "RMSNormalization",
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
+    "Rescaling",
     "Reshape",
+    "Resizing",
+    "ReversibleEmbedding",
     "SeparableConv2D",
+    "SpectralNormalization",
     "Subtract",
+    "UnitNormalization",
     "UpSampling2D",
+    "Wrapper",
     "ZeroPadding2D",
 ]
 
