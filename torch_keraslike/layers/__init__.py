@@ -3,7 +3,9 @@
 from ..input_spec import InputSpec
 from ..layer import Layer
 from .attention import MultiHeadAttention
-from .conv import Conv1D, Conv2D, Conv2DTranspose, Conv3D, DepthwiseConv2D, SeparableConv2D
+from .conv import Conv1D, Conv2D, Conv3D
+from .conv_depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
+from .conv_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 from .core import Activation, Dense, Dropout, Identity, Lambda
 from .einsum_dense import EinsumDense
 from .embedding import Embedding
@@ -31,10 +33,13 @@ __all__ = [
     "BatchNormalization",
     "Concatenate",
     "Conv1D",
+    "Conv1DTranspose",
     "Conv2D",
     "Conv2DTranspose",
     "Conv3D",
+    "Conv3DTranspose",
     "Dense",
+    "DepthwiseConv1D",
     "DepthwiseConv2D",
     "Dropout",
     "EinsumDense",
@@ -59,6 +64,7 @@ __all__ = [
     "Multiply",
     "Permute",
     "Reshape",
+    "SeparableConv1D",
     "SeparableConv2D",
     "Subtract",
     "UpSampling2D",
