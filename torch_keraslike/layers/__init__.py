@@ -36,7 +36,10 @@ from .pooling_global import (
     GlobalMaxPooling3D,
 )
 from .recurrent import GRU, LSTM
-from .reshaping import Flatten, Permute, Reshape, UpSampling2D, ZeroPadding2D
+from .cropping import Cropping1D, Cropping2D, Cropping3D
+from .padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
+from .reshaping import Flatten, Permute, RepeatVector, Reshape
+from .upsampling import UpSampling1D, UpSampling2D, UpSampling3D
 
 __all__ = [
     "Activation",
@@ -59,6 +62,9 @@ __all__ = [
     "Conv2DTranspose",
     "Conv3D",
     "Conv3DTranspose",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
     "Dense",
     "DepthwiseConv1D",
     "DepthwiseConv2D",
@@ -89,12 +95,17 @@ __all__ = [
     "MultiHeadAttention",
     "Multiply",
     "Permute",
+    "RepeatVector",
     "Reshape",
     "SeparableConv1D",
     "SeparableConv2D",
     "Subtract",
+    "UpSampling1D",
     "UpSampling2D",
+    "UpSampling3D",
+    "ZeroPadding1D",
     "ZeroPadding2D",
+    "ZeroPadding3D",
 ]
 
 

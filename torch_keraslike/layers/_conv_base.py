@@ -18,7 +18,14 @@ from .. import activations, constraints, initializers, regularizers
 from ..config import standardize_data_format
 from ..input_spec import InputSpec
 from ..layer import Layer
-from ._common import add_weight_from_options, is_int, is_positive_int, layer_label, same_pads, serialize_options
+from ._common import (
+    add_weight_from_options,
+    is_positive_int,
+    layer_label,
+    same_pads,
+    serialize_options,
+    standardize_tuple,
+)
 
 CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 CONV_TRANSPOSE = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
@@ -120,24 +127,7 @@ class BaseConv(Layer):
                 self._pad_list = [p for pair in reversed(pads) for p in pair]
 
     def _int_tuple(self, value, arg, allow_zero=False):
-        """``value`` (an int or ``rank`` ints) as a tuple; Keras's message otherwise."""
-        rank = self.rank
-        items = (value,) * rank if is_int(value) else value
-        try:
-            items = tuple(items)
-        except TypeError:
-            items = None
-        message = f"The `{arg}` argument must be a tuple of {rank} integers. Received {arg}={value!r}"
-        if items is not None and len(items) == rank and all(is_int(v) for v in items):
-            bad = {int(v) for v in items if v < 0 or (v == 0 and not allow_zero)}
-            if not bad:
-                return tuple(int(v) for v in items)
-            message += f", including values {bad} that do not satisfy `value {'>=' if allow_zero else '>'} 0`"
-        example = (1 if allow_zero else 2,) * rank
-        raise ValueError(
-            f"{layer_label(self)}: {message}. Fix: pass an int or a tuple of {rank} "
-            f"{'non-negative' if allow_zero else 'positive'} ints, e.g. {arg}={example}."
-        )
+        return standardize_tuple(self, value, self.rank, arg, allow_zero)
 
     def _positive(self, value, arg):
         """``value`` as an int > 0; Keras's message otherwise."""
