@@ -9,7 +9,23 @@ from .conv_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 from .core import Activation, Dense, Dropout, Identity, Lambda
 from .einsum_dense import EinsumDense
 from .embedding import Embedding
-from .merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
+from .dot import Dot, dot
+from .merging import (
+    Add,
+    Average,
+    Concatenate,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from .normalization import BatchNormalization, GroupNormalization, LayerNormalization
 from .pooling import (
     AveragePooling1D,
@@ -68,6 +84,7 @@ __all__ = [
     "Dense",
     "DepthwiseConv1D",
     "DepthwiseConv2D",
+    "Dot",
     "Dropout",
     "EinsumDense",
     "Embedding",
@@ -106,6 +123,14 @@ __all__ = [
     "ZeroPadding1D",
     "ZeroPadding2D",
     "ZeroPadding3D",
+    "add",
+    "average",
+    "concatenate",
+    "dot",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
 ]
 
 
