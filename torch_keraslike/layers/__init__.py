@@ -2,6 +2,7 @@
 
 from ..input_spec import InputSpec
 from ..layer import Layer
+from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .attention import MultiHeadAttention
 from .conv import Conv1D, Conv2D, Conv3D
 from .conv_depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
@@ -52,6 +53,15 @@ from .pooling_global import (
     GlobalMaxPooling3D,
 )
 from .recurrent import GRU, LSTM
+from .regularization import (
+    ActivityRegularization,
+    AlphaDropout,
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
 from .cropping import Cropping1D, Cropping2D, Cropping3D
 from .padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
 from .reshaping import Flatten, Permute, RepeatVector, Reshape
@@ -59,6 +69,7 @@ from .upsampling import UpSampling1D, UpSampling2D, UpSampling3D
 
 __all__ = [
     "Activation",
+    "ActivityRegularization",
     "AdaptiveAveragePooling1D",
     "AdaptiveAveragePooling2D",
     "AdaptiveAveragePooling3D",
@@ -66,6 +77,7 @@ __all__ = [
     "AdaptiveMaxPooling2D",
     "AdaptiveMaxPooling3D",
     "Add",
+    "AlphaDropout",
     "Average",
     "AveragePooling1D",
     "AveragePooling2D",
@@ -86,10 +98,13 @@ __all__ = [
     "DepthwiseConv2D",
     "Dot",
     "Dropout",
+    "ELU",
     "EinsumDense",
     "Embedding",
     "Flatten",
     "GRU",
+    "GaussianDropout",
+    "GaussianNoise",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
     "GlobalAveragePooling3D",
@@ -104,6 +119,7 @@ __all__ = [
     "Lambda",
     "Layer",
     "LayerNormalization",
+    "LeakyReLU",
     "MaxPooling1D",
     "MaxPooling2D",
     "MaxPooling3D",
@@ -111,11 +127,17 @@ __all__ = [
     "Minimum",
     "MultiHeadAttention",
     "Multiply",
+    "PReLU",
     "Permute",
+    "ReLU",
     "RepeatVector",
     "Reshape",
     "SeparableConv1D",
     "SeparableConv2D",
+    "Softmax",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
     "Subtract",
     "UpSampling1D",
     "UpSampling2D",

@@ -35,6 +35,11 @@ def is_positive_int(value):
     return is_int(value) and value > 0
 
 
+def is_real(value):
+    """Whether ``value`` is a real number, not NaN (``bool`` excluded)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and value == value
+
+
 def is_dropout_rate(value):
     """Whether ``value`` is a real number in ``[0, 1)`` (``bool`` excluded)."""
     return not isinstance(value, bool) and isinstance(value, numbers.Real) and 0 <= value < 1
