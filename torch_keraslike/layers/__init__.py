@@ -8,9 +8,10 @@ from .conv import Conv1D, Conv2D, Conv3D
 from .conv_depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from .conv_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 from .core import Activation, Dense, Dropout, Identity, Lambda
+from .cropping import Cropping1D, Cropping2D, Cropping3D
+from .dot import Dot, dot
 from .einsum_dense import EinsumDense
 from .embedding import Embedding
-from .dot import Dot, dot
 from .merging import (
     Add,
     Average,
@@ -28,6 +29,7 @@ from .merging import (
     subtract,
 )
 from .normalization import BatchNormalization, GroupNormalization, LayerNormalization
+from .padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
 from .pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -62,10 +64,19 @@ from .regularization import (
     SpatialDropout2D,
     SpatialDropout3D,
 )
-from .cropping import Cropping1D, Cropping2D, Cropping3D
-from .padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
 from .reshaping import Flatten, Permute, RepeatVector, Reshape
 from .upsampling import UpSampling1D, UpSampling2D, UpSampling3D
+
+# Keras's other names of the same classes (``keras.layers.MaxPool2D is MaxPooling2D``).
+AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
+MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
+GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (
+    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D)
+GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D
+Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
+Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose = (
+    Conv1DTranspose, Conv2DTranspose, Conv3DTranspose)
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
 
 __all__ = [
     "Activation",
@@ -82,6 +93,9 @@ __all__ = [
     "AveragePooling1D",
     "AveragePooling2D",
     "AveragePooling3D",
+    "AvgPool1D",
+    "AvgPool2D",
+    "AvgPool3D",
     "BatchNormalization",
     "Concatenate",
     "Conv1D",
@@ -90,6 +104,12 @@ __all__ = [
     "Conv2DTranspose",
     "Conv3D",
     "Conv3DTranspose",
+    "Convolution1D",
+    "Convolution1DTranspose",
+    "Convolution2D",
+    "Convolution2DTranspose",
+    "Convolution3D",
+    "Convolution3DTranspose",
     "Cropping1D",
     "Cropping2D",
     "Cropping3D",
@@ -108,6 +128,12 @@ __all__ = [
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
     "GlobalAveragePooling3D",
+    "GlobalAvgPool1D",
+    "GlobalAvgPool2D",
+    "GlobalAvgPool3D",
+    "GlobalMaxPool1D",
+    "GlobalMaxPool2D",
+    "GlobalMaxPool3D",
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
     "GlobalMaxPooling3D",
@@ -120,6 +146,9 @@ __all__ = [
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
+    "MaxPool1D",
+    "MaxPool2D",
+    "MaxPool3D",
     "MaxPooling1D",
     "MaxPooling2D",
     "MaxPooling3D",
@@ -134,6 +163,8 @@ __all__ = [
     "Reshape",
     "SeparableConv1D",
     "SeparableConv2D",
+    "SeparableConvolution1D",
+    "SeparableConvolution2D",
     "Softmax",
     "SpatialDropout1D",
     "SpatialDropout2D",
