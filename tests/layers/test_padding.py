@@ -39,7 +39,7 @@ def test_zero_padding_matches_numpy(rank, padding, pads, data_format):
     inputs = torch.from_numpy(to_layout(x, data_format).copy())
     layer, out = run_layer_test(
         CLASSES[rank], {"padding": padding, "data_format": data_format}, None, expected.shape,
-        input_data=inputs, run_compiled=padding in (((1, 0), (2, 3)), (1, 3)),
+        input_data=inputs, run_compiled=padding in (((1, 0), (2, 3)), (1, 3), ((0, 1), 2, (3, 0))),
     )
     np.testing.assert_array_equal(out.numpy(), expected)
     stored = pads[0] if rank == 1 else pads

@@ -210,3 +210,20 @@ def test_symbolic_training_call_in_a_model():
     data = torch.randn(4, 3, 2)
     model.eval()
     assert torch.equal(model(data), data)
+
+
+@pytest.mark.parametrize("cls, kwargs, shape", NOISE)
+def test_training_mode_compiles_without_graph_breaks(cls, kwargs, shape):
+    # Seeded layers draw from torch's global generator while compiled.
+    x = torch.ones(shape)
+    for seed in (None, 5):
+        layer = cls(**kwargs, seed=seed)
+        layer(x)
+        compiled = torch.compile(layer, backend="eager", fullgraph=True)
+        torch.manual_seed(1)
+        first = compiled(x, training=True)
+        torch.manual_seed(1)
+        torch.testing.assert_close(compiled(x, training=True), first)
+        assert first.shape == x.shape and not torch.equal(first, x)
+        torch.testing.assert_close(compiled(x, training=False), x)
+        torch._dynamo.reset()

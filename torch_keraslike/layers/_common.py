@@ -144,9 +144,11 @@ def seeded_generator(layer, device):
     without a seed.
 
     It is kept in ``layer._generator`` and created again only when the device
-    changes, so successive masks continue one random stream.
+    changes, so successive masks continue one random stream. While ``torch.compile``
+    traces, it is ``None`` too: a generator object cannot enter a graph, so compiled
+    code draws from torch's global generator (seeded by ``torch.manual_seed``).
     """
-    if layer.seed is None:
+    if layer.seed is None or torch.compiler.is_compiling():
         return None
     if layer._generator is None or layer._generator.device != device:
         layer._generator = torch.Generator(device=device).manual_seed(layer.seed)

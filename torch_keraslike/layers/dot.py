@@ -171,6 +171,14 @@ class Dot(Layer):
 def dot(inputs, axes=-1, **kwargs):
     """Functional form of :class:`Dot`: ``Dot(axes, **kwargs)(inputs)``.
 
+    Args:
+        inputs: a list of 2 tensors (or ``KerasTensor``s).
+        axes: the contracted axis, or one per input (default -1).
+        **kwargs: arguments of the layer (``normalize``, ``name``...).
+
+    Returns:
+        The per-sample dot product.
+
     Example:
         >>> import torch, torch_keraslike as tkl
         >>> tkl.layers.dot([torch.ones(2, 3), torch.ones(2, 3)], axes=1)

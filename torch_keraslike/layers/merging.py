@@ -550,6 +550,13 @@ class Concatenate(Layer):
 def add(inputs, **kwargs):
     """Functional form of :class:`Add`: ``Add(**kwargs)(inputs)``.
 
+    Args:
+        inputs: the list of tensors (or ``KerasTensor``s) to merge.
+        **kwargs: arguments of the layer (``name``, ``dtype``...).
+
+    Returns:
+        The merged tensor.
+
     Example:
         >>> import torch, torch_keraslike as tkl
         >>> tkl.layers.add([torch.ones(1, 2), torch.ones(1, 2)])
@@ -559,32 +566,80 @@ def add(inputs, **kwargs):
 
 
 def subtract(inputs, **kwargs):
-    """Functional form of :class:`Subtract`: ``Subtract(**kwargs)(inputs)``."""
+    """Functional form of :class:`Subtract`: ``Subtract(**kwargs)(inputs)``.
+
+    Args:
+        inputs: the list of tensors (or ``KerasTensor``s) to merge.
+        **kwargs: arguments of the layer (``name``, ``dtype``...).
+
+    Returns:
+        The merged tensor.
+    """
     return Subtract(**kwargs)(inputs)
 
 
 def multiply(inputs, **kwargs):
-    """Functional form of :class:`Multiply`: ``Multiply(**kwargs)(inputs)``."""
+    """Functional form of :class:`Multiply`: ``Multiply(**kwargs)(inputs)``.
+
+    Args:
+        inputs: the list of tensors (or ``KerasTensor``s) to merge.
+        **kwargs: arguments of the layer (``name``, ``dtype``...).
+
+    Returns:
+        The merged tensor.
+    """
     return Multiply(**kwargs)(inputs)
 
 
 def average(inputs, **kwargs):
-    """Functional form of :class:`Average`: ``Average(**kwargs)(inputs)``."""
+    """Functional form of :class:`Average`: ``Average(**kwargs)(inputs)``.
+
+    Args:
+        inputs: the list of tensors (or ``KerasTensor``s) to merge.
+        **kwargs: arguments of the layer (``name``, ``dtype``...).
+
+    Returns:
+        The merged tensor.
+    """
     return Average(**kwargs)(inputs)
 
 
 def maximum(inputs, **kwargs):
-    """Functional form of :class:`Maximum`: ``Maximum(**kwargs)(inputs)``."""
+    """Functional form of :class:`Maximum`: ``Maximum(**kwargs)(inputs)``.
+
+    Args:
+        inputs: the list of tensors (or ``KerasTensor``s) to merge.
+        **kwargs: arguments of the layer (``name``, ``dtype``...).
+
+    Returns:
+        The merged tensor.
+    """
     return Maximum(**kwargs)(inputs)
 
 
 def minimum(inputs, **kwargs):
-    """Functional form of :class:`Minimum`: ``Minimum(**kwargs)(inputs)``."""
+    """Functional form of :class:`Minimum`: ``Minimum(**kwargs)(inputs)``.
+
+    Args:
+        inputs: the list of tensors (or ``KerasTensor``s) to merge.
+        **kwargs: arguments of the layer (``name``, ``dtype``...).
+
+    Returns:
+        The merged tensor.
+    """
     return Minimum(**kwargs)(inputs)
 
 
 def concatenate(inputs, axis=-1, **kwargs):
     """Functional form of :class:`Concatenate`: ``Concatenate(axis, **kwargs)(inputs)``.
+
+    Args:
+        inputs: the list of tensors (or ``KerasTensor``s) to concatenate.
+        axis: the concatenation axis (default -1).
+        **kwargs: arguments of the layer (``name``, ``dtype``...).
+
+    Returns:
+        The concatenated tensor.
 
     Example:
         >>> import torch, torch_keraslike as tkl

@@ -4,8 +4,10 @@
 The noise layers act only in training (``training=True``, or torch's ``train()`` mode
 when no ``training`` is given) and are the identity at inference, as in Keras. With a
 ``seed``, each layer draws from its own ``torch.Generator`` on the input's device, so
-a seeded layer repeats its sequence of masks; without one it uses torch's global RNG.
-All of them pass masks through unchanged (``supports_masking``).
+a seeded layer repeats its sequence of masks; without one it uses torch's global RNG
+(as do seeded layers inside ``torch.compile``, which cannot trace a generator object:
+``torch.manual_seed`` makes compiled noise reproducible). All of them pass masks
+through unchanged (``supports_masking``).
 """
 
 import math
