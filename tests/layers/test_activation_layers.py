@@ -187,3 +187,14 @@ def test_softmax_errors():
             Softmax(axis=bad)
     config = json.loads(json.dumps(Softmax(axis=(1, 2)).get_config()))
     assert Softmax.from_config(config).axis == (1, 2)
+
+
+@pytest.mark.parametrize("cls, kwargs", [
+    (ReLU, {}), (ReLU, {"max_value": 3.0}), (LeakyReLU, {}), (ELU, {}), (PReLU, {}), (Softmax, {"axis": 1}),
+])
+def test_integer_inputs_give_float_outputs_eagerly_and_symbolically(cls, kwargs):
+    layer, out = run_layer_test(cls, kwargs, (2, 3, 4), (2, 3, 4), input_dtype=torch.int64,
+                                expected_num_trainable_weights=int(cls is PReLU),
+                                expected_output_dtype=torch.float32, run_compiled=cls is ReLU)
+    x = torch.randint(-3, 4, (2, 3, 4))
+    torch.testing.assert_close(layer(x), layer(x.float()))

@@ -10,7 +10,7 @@ import warnings
 import torch
 import torch.nn.functional as F
 
-from .. import activations, constraints, initializers, regularizers
+from .. import activations, constraints, initializers, regularizers, symbolic
 from ..input_spec import InputSpec
 from ..layer import Layer
 from ..saving import register_serializable
@@ -29,6 +29,11 @@ class _Activation(Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
+
+    def compute_output_spec(self, inputs, **kwargs):
+        # The activations compute in floating point: integer inputs give float outputs.
+        keeps_dtype = inputs.dtype.is_floating_point and not self._tkl_autocast
+        return symbolic.KerasTensor(tuple(inputs.shape), inputs.dtype if keeps_dtype else self._tkl_dtype)
 
 
 @register_serializable(package="keras")
