@@ -19,7 +19,6 @@ from ._common import add_weight_from_options, is_int, is_real, layer_label, seri
 __all__ = ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"]
 
 
-
 class _Activation(Layer):
     """Element-wise activation layers: masks pass through, shapes are unchanged."""
 

@@ -174,7 +174,6 @@ class _Pooling(Layer):
         )
 
 
-
 @register_serializable(package="keras")
 class MaxPooling1D(_Pooling):
     """Max pooling over the steps of a sequence.

@@ -36,9 +36,12 @@ _SELU_ALPHA = 1.6732632423543772
 _SELU_SCALE = 1.0507009873554805
 
 
-
 class _RandomLayer(Layer):
     """Validation of ``rate``/``stddev`` and ``seed``, and the seeded generator."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
 
     def _check_fraction(self, value, arg, upper_open=False):
         """``value`` as a float in ``[0, 1]`` (``[0, 1)`` with ``upper_open``)."""
@@ -59,7 +62,6 @@ class _RandomLayer(Layer):
             )
         self.seed = None if seed is None else int(seed)
         self._generator = None
-        self.supports_masking = True
 
     def _draw(self, kind, shape, inputs):
         """Random numbers for one call, on the input's device, from the layer's seeded
