@@ -87,6 +87,10 @@ class TorchOpLayer(Layer):
     def call(self, *args, **kwargs):
         return self.function(*args, **kwargs)
 
+    def _tkl_output_masks(self, first, outputs, previous_mask, masks=None):
+        # As Keras's ops: a torch function neither carries a mask on nor warns about it.
+        return None
+
     def _convert_inputs(self, args, kwargs):
         # Constants stay as given (``x + 1``, ``torch.cat(xs, dim=1)``): torch takes them.
         return args, kwargs

@@ -37,6 +37,7 @@ from ._build_context import BUILD_CONTEXT, META
 from ._call_context import CALL_CONTEXT, next_epoch
 from ._dtypes import dtype_name, to_torch_dtype
 from ._layer_weights import LayerWeightsMixin, StateDictMismatchError, UnbuiltLayerWarning
+from ._masking import MaskingMixin, call_mask_arguments, get_mask, mask_of, set_mask
 from ._naming import to_snake_case, unique_name
 from .input_spec import InputSpec, assert_input_compatibility
 
@@ -142,8 +143,16 @@ class _LayerMeta(type):
         if "build" in namespace:
             namespace["build"] = _wrap_build(namespace["build"])
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
-        # A class attribute: under torch.compile it costs no guard of its own.
+        # Class attributes: under torch.compile they cost no guard of their own.
         cls._tkl_call_takes_training = "training" in _call_parameters(cls)
+        cls._tkl_call_takes_mask, cls._tkl_named_mask_args = call_mask_arguments(cls)
+        cls._tkl_computes_mask = cls.compute_mask is not MaskingMixin.compute_mask
+        cls._tkl_fills_masks = cls._tkl_call_takes_mask or bool(cls._tkl_named_mask_args)
+        if "supports_masking" in namespace:
+            cls._tkl_masking_explicit = True
+        elif not getattr(cls, "_tkl_masking_explicit", False):
+            # As in Keras: a layer that computes masks supports them.
+            cls.supports_masking = cls._tkl_computes_mask
         return cls
 
     def __call__(cls, *args, **kwargs):
@@ -211,7 +220,7 @@ def _thaw_shapes(shapes):
     return shapes
 
 
-class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta):
+class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta):
     """Base class of all layers: a ``torch.nn.Module`` with Keras's layer semantics.
 
     Subclasses create weights in ``build(input_shape)`` with :meth:`add_weight` and
@@ -340,11 +349,16 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
             # A new top-level call: older losses go stale. (Not while tracing: a counter
             # read in compiled code would be guarded and force a recompile per call.)
             context.epoch = next_epoch()
+        # 4. Masks (``_keras_mask`` on the inputs) fill ``call``'s ``mask`` arguments.
+        first = args[0] if args else _first_input(self, args, kwargs)
+        previous_mask = getattr(first, "_keras_mask", None)
+        if self._tkl_fills_masks:
+            previous_mask = self._tkl_fill_masks(first, args, kwargs, previous_mask)
         context.training = training
         try:
-            # 4. Check the inputs against ``self.input_spec`` (a forward pre-hook).
-            # 5. Build once (torch's lazy-module hook calls ``_maybe_build``).
-            # 6. Run ``call``. Without foreign hooks, this is what nn.Module.__call__
+            # 5. Check the inputs against ``self.input_spec`` (a forward pre-hook).
+            # 6. Build once (torch's lazy-module hook calls ``_maybe_build``).
+            # 7. Run ``call``. Without foreign hooks, this is what nn.Module.__call__
             #    would do, minus its dispatch overhead.
             if (
                 (compiling or self._compiled_call_impl is None)  # torch's module.compile()
@@ -356,7 +370,7 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
             ):
                 check = self._tkl_spec_check
                 if check is not None:
-                    check(args[0] if args else _first_input(self, args, kwargs), self.name, 0)
+                    check(first, self.name, 0)
                 outputs = self.forward(*args, **kwargs)
             else:
                 outputs = nn.Module.__call__(self, *args, **kwargs)
@@ -367,7 +381,10 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
             raise
         finally:
             context.training = outer_training
-        # 7. Activity regularization adds the output's penalty to ``losses``.
+        # 8. Output masks: ``compute_mask`` (the input's mask by default) is attached.
+        if previous_mask is not None or self._tkl_computes_mask:
+            self._tkl_output_masks(first, outputs, previous_mask)
+        # 9. Activity regularization adds the output's penalty to ``losses``.
         if self.activity_regularizer is not None:
             self._add_activity_loss(outputs)
         return outputs
@@ -387,9 +404,26 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
         if self._tkl_spec_check is not None:
             self._tkl_spec_check(first, self.name)
         self._maybe_build(first)
+        previous_mask = mask_of(first)
+        if self._tkl_fills_masks:
+            kwargs = dict(kwargs)
+            previous_mask = self._tkl_fill_masks(first, args, kwargs, previous_mask)
         outputs = self.compute_output_spec(*args, **kwargs)
+        if previous_mask is not None or self._tkl_computes_mask:
+            self._tkl_symbolic_output_masks(first, outputs, previous_mask)
         symbolic.Node(self, args, kwargs, outputs)
         return outputs
+
+    def _tkl_symbolic_output_masks(self, first, outputs, previous_mask):
+        """Output masks of a symbolic call, as ``KerasTensor``s (inferred on fake
+        tensors, like the outputs)."""
+        if not self.supports_masking:
+            self._tkl_output_masks(first, outputs, previous_mask)  # the warning
+            return
+        masks = symbolic.infer_output_spec(self.compute_mask, (first, previous_mask), {},
+                                           device=self._tkl_device)
+        if masks is not None:
+            self._tkl_output_masks(first, outputs, previous_mask, masks)
 
     def compute_output_spec(self, *args, **kwargs):
         """Output ``KerasTensor``s for symbolic inputs.
@@ -433,16 +467,21 @@ class Layer(LayerWeightsMixin, LazyModuleMixin, nn.Module, metaclass=_LayerMeta)
 
     def _convert_value(self, value, positional):
         if isinstance(value, torch.Tensor):
+            converted = value
             if value.is_floating_point():
                 if self._tkl_autocast and value.dtype != self._tkl_dtype:
-                    return value.to(self._tkl_dtype)
+                    converted = value.to(self._tkl_dtype)
             elif self.cast_integer_inputs and positional:
                 if value.is_complex() and not self._tkl_dtype.is_complex:
                     raise ValueError(_COMPLEX_INPUT.format(
                         name=self.name, cls=type(self).__name__, dtype=dtype_name(value.dtype),
                         layer_dtype=dtype_name(self._tkl_dtype)))
-                return value.to(self._tkl_dtype)
-            return value
+                converted = value.to(self._tkl_dtype)
+            if converted is not value:
+                mask = get_mask(value)
+                if mask is not None:  # the cast copy describes the same steps
+                    set_mask(converted, mask)
+            return converted
         if isinstance(value, np.ndarray) or (positional and _all_numbers(value)):
             return self._convert_value(self._array_to_tensor(value), positional)
         if isinstance(value, (list, tuple)) and type(value) in (list, tuple):

@@ -49,7 +49,7 @@ class KerasTensor:
         name: optional name.
     """
 
-    __slots__ = ("_shape", "_dtype", "_name", "_history")
+    __slots__ = ("_shape", "_dtype", "_name", "_history", "_keras_mask")
 
     def __init__(self, shape, dtype=None, name=None):
         shape = tuple(shape)
@@ -63,6 +63,7 @@ class KerasTensor:
         self._dtype = to_torch_dtype(dtype, context="KerasTensor dtype") or torch.get_default_dtype()
         self._name = name
         self._history = None  # (node, index of this tensor among the node's outputs)
+        self._keras_mask = None  # a KerasTensor mask, set by layers that compute masks
 
     shape = property(lambda self: self._shape, doc="The shape, a tuple of ints/None.")
     dtype = property(lambda self: self._dtype, doc="The ``torch.dtype``.")

@@ -107,3 +107,33 @@ def test_meta_indices_and_a_real_table_are_a_clear_error():
     shape_only = tkl.layers.Embedding(5, 2)
     out = shape_only(torch.zeros(1, 3, dtype=torch.long, device="meta"))
     assert out.device.type == "meta" and out.shape == (1, 3, 2)
+
+
+@pytest.mark.parametrize("wrap", [lambda t: t, lambda t: [t], lambda t: torch.from_numpy(t)])
+def test_initial_weights_build_the_layer_with_them(wrap):
+    table = np.arange(12, dtype=np.float32).reshape(4, 3)
+    layer = Embedding(4, 3, weights=wrap(table))
+    assert layer.built
+    np.testing.assert_array_equal(layer.get_weights()[0], table)
+    np.testing.assert_array_equal(layer(torch.tensor([3, 1])).detach().numpy(), table[[3, 1]])
+    assert "weights" not in layer.get_config()
+    fresh = Embedding.from_config(layer.get_config())
+    fresh.load_state_dict(layer.state_dict())  # built with no input shape: still rebuilds
+    np.testing.assert_array_equal(fresh.get_weights()[0], table)
+
+
+@pytest.mark.parametrize("bad", [np.ones((3, 3)), np.ones(12), "table", [np.ones((4, 3)), np.ones((4, 3))]])
+def test_initial_weights_of_the_wrong_shape(bad):
+    message = r"weights must be the initial embedding table, an array of shape \(4, 3\)"
+    with pytest.raises(ValueError, match=message):
+        Embedding(4, 3, weights=bad)
+
+
+def test_initial_weights_match_keras():
+    from keras_reference import import_keras
+
+    keras = import_keras()
+    table = np.random.default_rng(0).random((5, 2)).astype(np.float32)
+    ids = np.array([[4, 0, 2]])
+    np.testing.assert_array_equal(Embedding(5, 2, weights=table)(ids).detach().numpy(),
+                                  keras.layers.Embedding(5, 2, weights=table)(ids).detach().cpu().numpy())

@@ -1,4 +1,5 @@
-"""MaxPooling1D/2D, AveragePooling1D/2D and the global pooling layers."""
+"""MaxPooling1D/2D/3D and AveragePooling1D/2D/3D: a NumPy reference written from
+Keras's definition, and Keras 3 itself."""
 
 import itertools
 
@@ -7,16 +8,15 @@ import pytest
 import torch
 
 import torch_keraslike as tkl
+from keras_parity import check_keras_parity
 from layer_testing import run_layer_test
 from torch_keraslike.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
-    GlobalAveragePooling1D,
-    GlobalAveragePooling2D,
-    GlobalMaxPooling1D,
-    GlobalMaxPooling2D,
+    AveragePooling3D,
     MaxPooling1D,
     MaxPooling2D,
+    MaxPooling3D,
 )
 
 
@@ -69,6 +69,10 @@ WINDOWED = [
     (AveragePooling2D, "avg", (5, 6), (2, 2), (1, 1), "same", False),  # asymmetric both
     (AveragePooling2D, "avg", (7, 7), (3, 3), (2, 2), "same", True),  # symmetric
     (AveragePooling2D, "avg", (6, 5), (2, 3), (1, 2), "same", True),  # rows asym, cols sym
+    (MaxPooling3D, "max", (4, 5, 3), (2, 2, 2), None, "valid", False),
+    (MaxPooling3D, "max", (4, 5, 3), (2, 3, 2), (1, 2, 1), "same", True),  # asym, sym, asym
+    (AveragePooling3D, "avg", (4, 5, 3), 2, None, "valid", False),
+    (AveragePooling3D, "avg", (5, 4, 3), (3, 2, 2), (2, 1, 2), "same", True),  # sym, asym, sym
 ]
 
 
@@ -147,49 +151,30 @@ def test_bad_inputs():
     assert AveragePooling2D(3, padding="same")(torch.ones(1, 2, 2, 1)).tolist() == [[[[1.0]]]]
 
 
-# ------------------------------------------------------------- global pooling
-GLOBAL = [
-    (GlobalAveragePooling1D, (5,), np.mean),
-    (GlobalMaxPooling1D, (5,), np.max),
-    (GlobalAveragePooling2D, (4, 5), np.mean),
-    (GlobalMaxPooling2D, (4, 5), np.max),
-]
+def test_3d_defaults_and_bad_arguments():
+    layer = AveragePooling3D()
+    assert layer.pool_size == (2, 2, 2) == layer.strides
+    with pytest.raises(ValueError, match="`pool_size` argument must be a positive int or a tuple of 3"):
+        MaxPooling3D((2, 2))
+    with pytest.raises(ValueError, match="expected ndim=5, found ndim=4"):
+        MaxPooling3D()(torch.ones(1, 4, 4, 4))
+    layer = AveragePooling3D(3)
+    with pytest.raises(ValueError, match='padding="valid" every spatial size must be at least'):
+        layer(torch.ones(1, 4, 2, 4, 1))
+    assert not layer.built
 
 
-@pytest.mark.parametrize("keepdims", [False, True])
-@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
-@pytest.mark.parametrize("cls, spatial, reduce", GLOBAL)
-def test_global_pooling(cls, spatial, reduce, data_format, keepdims):
-    x = np.random.default_rng(2).standard_normal((2, *spatial, 3)).astype(np.float32)
-    axes = tuple(range(1, len(spatial) + 1))
-    expected = to_layout(reduce(x, axis=axes, keepdims=True), data_format)
-    if not keepdims:
-        expected = expected.reshape(2, 3)
-    inputs = torch.from_numpy(to_layout(x, data_format).copy())
-    layer, out = run_layer_test(
-        cls, {"data_format": data_format, "keepdims": keepdims}, None, expected.shape,
-        input_data=inputs, run_compiled=keepdims == (data_format == "channels_first"),
-    )
-    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-6)
-    assert layer.compute_output_shape(tuple(inputs.shape)) == expected.shape
-
-
-@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
-def test_global_average_pooling_1d_mask(data_format):
-    x = np.random.default_rng(3).standard_normal((2, 4, 3)).astype(np.float32)
-    mask = np.array([[True, True, False, False], [True, True, True, True]])
-    expected = np.stack([x[0, :2].mean(0), x[1].mean(0)])
-    inputs = torch.from_numpy(to_layout(x, data_format).copy())
-    out = GlobalAveragePooling1D(data_format=data_format)(inputs, mask=torch.from_numpy(mask))
-    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-6)
-
-
-def test_global_pooling_bad_inputs():
-    with pytest.raises(ValueError, match="expected ndim=4, found ndim=3"):
-        GlobalMaxPooling2D()(torch.ones(2, 4, 4))
-    with pytest.raises(ValueError, match="expected ndim=3, found ndim=2"):
-        GlobalAveragePooling1D()(torch.ones(2, 4))
-    with pytest.raises(ValueError, match="keepdims must be True or False"):
-        GlobalAveragePooling2D(keepdims="yes")
-    with pytest.raises(ValueError, match="Invalid data_format"):
-        GlobalAveragePooling2D(data_format="NCHW")
+# ------------------------------------------------------- parity with Keras 3
+@pytest.mark.parametrize("cls, kwargs, shape", [
+    (MaxPooling1D, {"pool_size": 3, "strides": 2, "padding": "same"}, (2, 8, 3)),
+    (AveragePooling1D, {"pool_size": 3, "strides": 1, "padding": "same"}, (2, 7, 3)),  # symmetric pads
+    (MaxPooling2D, {"pool_size": (2, 3), "strides": (1, 2), "padding": "same"}, (2, 6, 6, 3)),
+    (AveragePooling2D, {"pool_size": (3, 2), "strides": 2, "data_format": "channels_first"}, (2, 3, 7, 6)),
+    (MaxPooling3D, {"pool_size": (2, 3, 2), "strides": (1, 2, 1), "padding": "same"}, (2, 4, 5, 3, 2)),
+    (AveragePooling3D, {"pool_size": 2, "padding": "valid"}, (2, 4, 5, 3, 2)),
+    (AveragePooling3D, {"pool_size": 3, "strides": 1, "padding": "same",
+                        "data_format": "channels_first"}, (2, 2, 4, 5, 3)),
+])
+def test_matches_keras(cls, kwargs, shape):
+    x = np.random.default_rng(4).standard_normal(shape).astype(np.float32)
+    check_keras_parity(cls, kwargs, x)

@@ -1,4 +1,4 @@
-"""Reshape, Permute, UpSampling2D and ZeroPadding2D (Flatten's tests are in test_core.py)."""
+"""Reshape, Permute and RepeatVector (Flatten's tests are in test_core.py)."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import torch
 
 import torch_keraslike as tkl
 from layer_testing import run_layer_test
-from torch_keraslike.layers.reshaping import Permute, Reshape, UpSampling2D, ZeroPadding2D
+from torch_keraslike.layers.reshaping import Permute, RepeatVector, Reshape
 
 
 def to_layout(x, data_format):
@@ -80,97 +80,29 @@ def test_permute_errors():
         Permute((2, 1))(torch.ones(2, 3, 4, 5))
 
 
-# -------------------------------------------------------------- UpSampling2D
-def numpy_bilinear(x, rows, cols):
-    """Keras's bilinear resize (half-pixel centers) of a channels_last batch."""
-    def weights(n_in, factor):
-        n_out = n_in * factor
-        src = np.clip((np.arange(n_out) + 0.5) / factor - 0.5, 0, None)
-        low = np.minimum(np.floor(src).astype(int), n_in - 1)
-        high = np.minimum(low + 1, n_in - 1)
-        frac = src - low
-        matrix = np.zeros((n_out, n_in))
-        np.add.at(matrix, (np.arange(n_out), low), 1 - frac)
-        np.add.at(matrix, (np.arange(n_out), high), frac)
-        return matrix
-
-    h, w = x.shape[1:3]
-    return np.einsum("ph,qw,nhwc->npqc", weights(h, rows), weights(w, cols), x)
+# -------------------------------------------------------------- RepeatVector
+def test_repeat_vector():
+    layer, out = run_layer_test(RepeatVector, {"n": 3}, (2, 4), (2, 3, 4))
+    x = random_images((2, 4))
+    np.testing.assert_array_equal(layer(x).numpy(), np.repeat(x[:, None], 3, axis=1))
+    assert layer.compute_output_shape((None, 4)) == (None, 3, 4)
+    assert layer.get_config()["n"] == 3
+    out = layer(torch.tensor([[1, 2]]))
+    assert out.dtype == torch.int64 and out.tolist() == [[[1, 2]] * 3]
+    out += 1  # a real copy: in-place updates touch one element each
+    assert out.tolist() == [[[2, 3]] * 3]
+    assert tkl.Input(shape=(4,)).shape == (None, 4)
+    assert layer(tkl.Input(shape=(4,))).shape == (None, 3, 4)
 
 
-@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
-@pytest.mark.parametrize("size, interpolation", [
-    ((2, 3), "nearest"),
-    ((25, 2), "nearest"),  # torch's float index arithmetic is inexact for 25: the exact path
-    (2, "bilinear"),
-    ((3, 2), "bilinear"),
-])
-def test_upsampling2d_matches_numpy(size, interpolation, data_format):
-    rows, cols = (size, size) if isinstance(size, int) else size
-    x = random_images((2, 3, 4, 2))
-    if interpolation == "nearest":
-        expected = x.repeat(rows, axis=1).repeat(cols, axis=2)
-    else:
-        expected = numpy_bilinear(x, rows, cols)
-    expected = to_layout(expected, data_format)
-    inputs = torch.from_numpy(to_layout(x, data_format).copy())
-    layer, out = run_layer_test(
-        UpSampling2D, {"size": size, "data_format": data_format, "interpolation": interpolation},
-        None, expected.shape, input_data=inputs, run_compiled=size in ((2, 3), (25, 2)),
-    )
-    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-6)
-    assert layer.compute_output_shape(tuple(inputs.shape)) == expected.shape
-
-
-def test_upsampling2d_config_and_errors():
-    config = UpSampling2D(3, interpolation="Bilinear").get_config()
-    assert config["size"] == (3, 3) and config["interpolation"] == "bilinear"
-    assert config["data_format"] == "channels_last"
-    for bad in [0, (2,), (2, 0), "2", (1.5, 2)]:
-        with pytest.raises(ValueError, match="size must be a positive int or a tuple of 2 positive ints"):
-            UpSampling2D(bad)
-    with pytest.raises(ValueError, match=r"`interpolation` argument should be one of \['nearest', 'bilinear'\]"):
-        UpSampling2D(interpolation="bicubic")
-    with pytest.raises(ValueError, match="Invalid data_format"):
-        UpSampling2D(data_format="NHWC")
-    with pytest.raises(ValueError, match="expected ndim=4, found ndim=3"):
-        UpSampling2D()(torch.ones(2, 3, 4))
-
-
-# ------------------------------------------------------------- ZeroPadding2D
-@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
-@pytest.mark.parametrize("padding, pads", [
-    (1, ((1, 1), (1, 1))),
-    ((2, 1), ((2, 2), (1, 1))),
-    (((1, 0), (2, 3)), ((1, 0), (2, 3))),
-    ((0, (0, 2)), ((0, 0), (0, 2))),
-])
-def test_zero_padding2d_matches_numpy(padding, pads, data_format):
-    x = random_images((2, 3, 4, 2))
-    expected = to_layout(np.pad(x, ((0, 0),) + pads + ((0, 0),)), data_format)
-    inputs = torch.from_numpy(to_layout(x, data_format).copy())
-    layer, out = run_layer_test(
-        ZeroPadding2D, {"padding": padding, "data_format": data_format}, None, expected.shape,
-        input_data=inputs, run_compiled=padding == ((1, 0), (2, 3)),
-    )
-    np.testing.assert_array_equal(out.numpy(), expected)
-    assert layer.padding == pads and layer.get_config()["padding"] == pads
-    assert layer.compute_output_shape(tuple(inputs.shape)) == expected.shape
-
-
-def test_zero_padding2d_defaults_zero_padding_and_errors():
-    assert ZeroPadding2D().padding == ((1, 1), (1, 1))
-    x = torch.randn(1, 2, 2, 1)
-    assert torch.equal(ZeroPadding2D(0)(x), x)
-    tkl.config.set_image_data_format("channels_first")
-    try:
-        assert ZeroPadding2D().data_format == "channels_first"
-    finally:
-        tkl.config.set_image_data_format("channels_last")
-    with pytest.raises(ValueError, match="`padding` should have two elements. Received: padding=\\(1, 2, 3\\)"):
-        ZeroPadding2D((1, 2, 3))
-    for bad in [-1, (1, -1), ((1, 2), (3,)), "ab", 1.5, ((1, 2), (3, 4.0))]:
-        with pytest.raises(ValueError, match="`padding` should be either an int, a tuple of 2 ints"):
-            ZeroPadding2D(bad)
-    with pytest.raises(ValueError, match="expected ndim=4, found ndim=2"):
-        ZeroPadding2D()(torch.ones(2, 3))
+def test_repeat_vector_errors():
+    for bad in ["3", 3.5, [3], True]:
+        with pytest.raises(TypeError, match="Expected an integer value for `n`"):
+            RepeatVector(bad)
+    for bad in [0, -1]:
+        with pytest.raises(ValueError, match=r"Argument `n` should be a positive integer. Received: n="):
+            RepeatVector(n=bad)
+    layer = RepeatVector(2)
+    with pytest.raises(ValueError, match="expected ndim=2, found ndim=3"):
+        layer(torch.ones(2, 3, 4))
+    assert not layer.built

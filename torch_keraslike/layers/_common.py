@@ -35,6 +35,11 @@ def is_positive_int(value):
     return is_int(value) and value > 0
 
 
+def is_real(value):
+    """Whether ``value`` is a real number, not NaN (``bool`` excluded)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and value == value
+
+
 def is_dropout_rate(value):
     """Whether ``value`` is a real number in ``[0, 1)`` (``bool`` excluded)."""
     return not isinstance(value, bool) and isinstance(value, numbers.Real) and 0 <= value < 1
@@ -81,6 +86,52 @@ def int_tuple(value, n, minimum=1):
     return tuple(int(v) for v in items)
 
 
+def standardize_tuple(layer, value, n, arg, allow_zero=False):
+    """``value`` (an int, or ``n`` ints) as a tuple of ``n`` ints, each ``> 0`` (or
+    ``>= 0`` with ``allow_zero``); otherwise Keras's ``ValueError`` ("The `kernel_size`
+    argument must be a tuple of 2 integers. Received ...") naming ``layer``, with a fix."""
+    items = int_tuple(value, n, minimum=0 if allow_zero else 1)
+    if items is not None:
+        return items
+    message = f"The `{arg}` argument must be a tuple of {n} integers. Received {arg}={value!r}"
+    entries = (value,) * n if is_int(value) else as_tuple(value)
+    if entries is not None and len(entries) == n and all(is_int(v) for v in entries):
+        bad = {int(v) for v in entries if v < 0 or (v == 0 and not allow_zero)}
+        message += f", including values {bad} that do not satisfy `value {'>=' if allow_zero else '>'} 0`"
+    kind = "non-negative" if allow_zero else "positive"
+    example = (1 if allow_zero else 2,) * n if n > 1 else (1 if allow_zero else 2)
+    raise ValueError(
+        f"{layer_label(layer)}: {message}. Fix: pass an int or a tuple of {n} {kind} ints, "
+        f"e.g. {arg}={example}."
+    )
+
+
+def standardize_pairs(layer, value, n, arg):
+    """``value`` as ``n`` pairs ``((before, after), ...)`` of non-negative ints, one
+    per spatial axis: an int (every side), ``n`` ints (symmetric per axis) or ``n``
+    pairs. Anything else raises a ``ValueError`` naming ``layer`` (Keras's wording).
+    """
+    count = "two" if n == 2 else str(n)
+    entries = None if isinstance(value, (str, bool)) else as_tuple(value)
+    if entries is not None and not is_int(value) and len(entries) != n:
+        raise ValueError(
+            f"{layer_label(layer)}: `{arg}` should have {count} elements. Received: {arg}={value!r}. "
+            f"Fix: give one entry per spatial axis, e.g. {arg}={(1,) * n}."
+        )
+    if is_int(value):
+        pairs = (int_tuple(value, 2, minimum=0),) * n
+    else:
+        pairs = None if entries is None else tuple(int_tuple(entry, 2, minimum=0) for entry in entries)
+    if pairs is None or None in pairs:
+        raise ValueError(
+            f"{layer_label(layer)}: `{arg}` should be either an int, a tuple of {n} ints "
+            f"(symmetric per spatial axis), or a tuple of {n} tuples of 2 ints ((before, after) "
+            f"per spatial axis), all non-negative. Received: {arg}={value!r}. Fix: e.g. {arg}=1 "
+            f"or {arg}={((1, 0),) * n}."
+        )
+    return pairs
+
+
 def same_pads(size, kernel, stride, dilation=1):
     """Keras's "same" padding ``(before, after)`` along one axis: the output has
     ``ceil(size / stride)`` steps and the extra pixel of an odd total goes after."""
@@ -93,9 +144,11 @@ def seeded_generator(layer, device):
     without a seed.
 
     It is kept in ``layer._generator`` and created again only when the device
-    changes, so successive masks continue one random stream.
+    changes, so successive masks continue one random stream. While ``torch.compile``
+    traces, it is ``None`` too: a generator object cannot enter a graph, so compiled
+    code draws from torch's global generator (seeded by ``torch.manual_seed``).
     """
-    if layer.seed is None:
+    if layer.seed is None or torch.compiler.is_compiling():
         return None
     if layer._generator is None or layer._generator.device != device:
         layer._generator = torch.Generator(device=device).manual_seed(layer.seed)

@@ -1,5 +1,6 @@
 """Core layers: ``Dense``, ``Activation``, ``Dropout``, ``Identity``, ``Lambda``."""
 
+import inspect
 import numbers
 
 import torch
@@ -48,6 +49,7 @@ class Dense(Layer):
     """
 
     cast_integer_inputs = True
+    supports_masking = True
 
     def __init__(
         self,
@@ -135,6 +137,8 @@ class Activation(Layer):
         tensor([[0., 2.]])
     """
 
+    supports_masking = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -160,6 +164,8 @@ class Identity(Layer):
         >>> tkl.layers.Identity()(torch.ones(2))
         tensor([1., 1.])
     """
+
+    supports_masking = True
 
     def call(self, inputs):
         return inputs
@@ -191,6 +197,7 @@ class Dropout(Layer):
     """
 
     cast_integer_inputs = True
+    supports_masking = True
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -272,9 +279,23 @@ class Lambda(Layer):
         self.output_shape = output_shape
         self.mask = mask
         self.arguments = dict(arguments or {})
+        # As in Keras: the output mask is ``mask(inputs, input_mask)`` (or ``mask`` itself).
+        self.supports_masking = mask is not None
+        try:
+            self._function_takes_mask = "mask" in inspect.signature(function).parameters
+        except (TypeError, ValueError):
+            self._function_takes_mask = False
 
-    def call(self, inputs):
+    def call(self, inputs, mask=None):
+        if self._function_takes_mask:
+            return self.function(inputs, mask=mask, **self.arguments)
         return self.function(inputs, **self.arguments)
+
+    def compute_mask(self, inputs, mask=None):
+        """``mask(inputs, mask)`` when ``mask`` is callable, else ``mask`` itself."""
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return self.mask
 
     def compute_output_shape(self, input_shape):
         if callable(self.output_shape):

@@ -1,5 +1,6 @@
 """``Embedding``: turns integer indices into dense vectors of a lookup table."""
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -43,6 +44,9 @@ class Embedding(Layer):
         mask_zero: whether index 0 is padding: :meth:`compute_mask` then returns
             ``inputs != 0`` (and index 0 should not be a real token, so
             ``input_dim`` is the vocabulary size + 1).
+        weights: optional initial table, an ``(input_dim, output_dim)`` array (or a
+            one-element list holding it): the layer is built at construction with
+            these values (as in Keras; they are not part of the config).
         **kwargs: base ``Layer`` arguments (``name``, ``dtype``, ``activity_regularizer``...).
 
     Shapes:
@@ -64,6 +68,7 @@ class Embedding(Layer):
         embeddings_regularizer=None,
         embeddings_constraint=None,
         mask_zero=False,
+        weights=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -80,9 +85,38 @@ class Embedding(Layer):
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
         # One tensor of indices (of any rank): None, lists of tensors and dicts are
         # refused before anything is built.
         self.input_spec = InputSpec()
+        if weights is not None:
+            self._set_initial_table(weights)
+
+    def _set_initial_table(self, weights):
+        if isinstance(weights, (list, tuple)) and len(weights) == 1:
+            weights = weights[0]
+        try:
+            table = np.asarray(weights, dtype=np.float64)
+        except (TypeError, ValueError):
+            table = None
+        expected = (self.input_dim, self.output_dim)
+        if table is None or table.shape != expected:
+            received = "non-numeric values" if table is None else f"shape {table.shape}"
+            raise ValueError(
+                f'Layer "{self.name}" ({type(self).__name__}): weights must be the initial '
+                f"embedding table, an array of shape {expected} (input_dim, output_dim), "
+                f"received {received}. Fix: pass weights=table with table.shape == {expected}."
+            )
+        self.build()
+        with torch.no_grad():
+            self.embeddings.copy_(torch.from_numpy(table))
+
+    def get_build_config(self):
+        # The table does not depend on the input shape, so a layer built without one
+        # (weights=..., build(None)) still rebuilds from a state_dict.
+        if not self.built:
+            return None
+        return super().get_build_config() or {"input_shape": None}
 
     def build(self, input_shape=None):
         self.embeddings = add_weight_from_options(

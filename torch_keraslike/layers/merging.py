@@ -14,8 +14,17 @@ Shape rules (Keras's):
 
 The checks run in ``build`` (Keras's messages) and again on every call (a shape tuple
 comparison, nothing else, when all inputs have the same shape). The layers have no
-``input_spec``: they accept any number of inputs of any rank, as in Keras. Masks are
-not supported.
+``input_spec``: they accept any number of inputs of any rank, as in Keras.
+
+Masks (Keras's rules): every merge layer supports masking. The output mask is the
+logical OR of the input masks, or ``None`` when any input has none (``Concatenate``
+concatenates the masks, an unmasked input counting as all True). ``Maximum`` and
+``Minimum`` take a masked-out value from the other inputs, and ``Multiply`` treats it
+as 1 (and zeroes the positions that no input keeps); ``Add``, ``Subtract`` and
+``Average`` compute on every value.
+
+Each layer has a functional form that creates the layer and calls it, as in Keras 3:
+``add([a, b])`` is ``Add()([a, b])``.
 """
 
 import operator
@@ -26,7 +35,22 @@ from ..layer import Layer
 from ..saving import register_serializable
 from ._common import is_int, layer_label
 
-__all__ = ["Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract"]
+__all__ = [
+    "Add",
+    "Average",
+    "Concatenate",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "Subtract",
+    "add",
+    "average",
+    "concatenate",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
+]
 
 
 def _is_shape(value):
@@ -83,10 +107,85 @@ def _shapes_of(inputs):
     return [tuple(x.shape) for x in inputs]
 
 
+def _insert_axes(x, rank):
+    """``x`` with size-1 axes inserted after its batch axis up to ``rank`` axes."""
+    if x is None or x.dim() >= rank:
+        return x
+    return x.reshape((x.shape[0],) + (1,) * (rank - x.dim()) + tuple(x.shape[1:]))
+
+
 def _fold(op, inputs):
     """``op(...op(op(inputs[0], inputs[1]), inputs[2])..., inputs[-1])``, left to right."""
     output = inputs[0]
     for x in inputs[1:]:
+        output = op(output, x)
+    return output
+
+
+def _shapes_text(values):
+    """Shapes of a list of tensors (or the value itself) for error messages."""
+    if isinstance(values, (list, tuple)):
+        return [None if v is None else tuple(getattr(v, "shape", ())) for v in values]
+    return tuple(getattr(values, "shape", ())) if hasattr(values, "shape") else values
+
+
+def _check_masks(layer, inputs, mask):
+    """Keras's checks of a merge layer's ``mask`` argument: a list with one entry
+    (a boolean tensor or None) per input."""
+    if not isinstance(mask, (list, tuple)):
+        raise ValueError(
+            f"{layer_label(layer)}: `mask` should be a list. Received: mask with shape "
+            f"{_shapes_text(mask)}. Fix: pass one mask (or None) per input."
+        )
+    if not isinstance(inputs, (list, tuple)):
+        raise ValueError(
+            f"{layer_label(layer)}: `inputs` should be a list. Received: inputs with shape "
+            f"{_shapes_text(inputs)}. Fix: pass the list of tensors the layer merges."
+        )
+    if len(mask) != len(inputs):
+        raise ValueError(
+            f"{layer_label(layer)}: The lists `inputs` and `mask` should have the same length. "
+            f"Received: inputs of length {len(inputs)} (shapes {_shapes_text(inputs)}), and mask "
+            f"of length {len(mask)}. Fix: pass one mask (or None) per input."
+        )
+
+
+def _bool(mask):
+    return mask if mask.dtype == torch.bool else mask != 0
+
+
+def _expanded_masks(layer, inputs, mask):
+    """Each input's mask as a boolean tensor of the input's shape (a mask of lower rank
+    gets a trailing axis, as Keras's ``expand_dims(mask, -1)``), or None."""
+    masks = []
+    for index, (x, m) in enumerate(zip(inputs, mask)):
+        if m is not None:
+            m = _bool(m)
+            if m.dim() < x.dim():
+                m = m.unsqueeze(-1)
+            try:
+                m = m.expand(x.shape)
+            except RuntimeError:
+                raise ValueError(
+                    f"{layer_label(layer)}: mask {index} of shape {tuple(mask[index].shape)} does "
+                    f"not fit input {index} of shape {tuple(x.shape)}. Fix: give each input a "
+                    "mask of its shape without the last axis, e.g. (batch, steps) for "
+                    "(batch, steps, features)."
+                ) from None
+        masks.append(m)
+    return masks
+
+
+def _masked_fold(op, inputs, masks):
+    """Keras's masked element-wise merge: a masked-out value is replaced by the running
+    result (or replaces it), so only kept values meet ``op``."""
+    output, output_mask = inputs[0], masks[0]
+    for x, mask in zip(inputs[1:], masks[1:]):
+        if mask is not None:
+            x = torch.where(mask, x, output)
+        if output_mask is not None:
+            output = torch.where(output_mask, output, x)
+        output_mask = None if mask is None or output_mask is None else output_mask | mask
         output = op(output, x)
     return output
 
@@ -139,6 +238,10 @@ class _Merge(Layer):
 
     _min_inputs = 2
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
     def build(self, input_shape):
         shapes = _as_shapes(self, input_shape, self._min_inputs)
         _elementwise_output_shape(self, shapes)
@@ -158,11 +261,33 @@ class _Merge(Layer):
         inputs of lower rank (Keras's rule)."""
         _elementwise_output_shape(self, _shapes_of(inputs))
         rank = max(x.dim() for x in inputs)
-        return [x.reshape((x.shape[0],) + (1,) * (rank - x.dim()) + tuple(x.shape[1:]))
-                if x.dim() < rank else x for x in inputs]
+        return [_insert_axes(x, rank) for x in inputs]
+
+    def compute_mask(self, inputs, mask=None):
+        """The OR of the input masks; None when ``mask`` is None or has a None."""
+        if mask is None:
+            return None
+        _check_masks(self, inputs, mask)
+        if any(m is None for m in mask):
+            return None
+        return _fold(torch.logical_or, [_bool(m) for m in mask])
 
     def _merge(self, inputs):
         raise NotImplementedError
+
+    def _masked_call(self, inputs, mask):
+        """The call of the layers whose values depend on masks: ``_merge_masked`` on
+        the aligned inputs and their masks (expanded to the inputs' shapes)."""
+        if type(inputs) not in (list, tuple) or len(inputs) < self._min_inputs:
+            _check_call_inputs(self, inputs, self._min_inputs)
+        _check_masks(self, inputs, mask)
+        if all(m is None for m in mask):
+            return _Merge.call(self, inputs)
+        masks = _expanded_masks(self, inputs, mask)
+        if any(x.shape != inputs[0].shape for x in inputs[1:]):
+            inputs = self._aligned(inputs)
+            masks = [_insert_axes(m, inputs[0].dim()) for m in masks]
+        return self._merge_masked(inputs, masks)
 
     def compute_output_shape(self, input_shape):
         return _elementwise_output_shape(self, _as_shapes(self, input_shape, self._min_inputs))
@@ -239,8 +364,21 @@ class Multiply(_Merge):
         tensor([[6., 6.]])
     """
 
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        return self._masked_call(inputs, mask)
+
     def _merge(self, inputs):
         return _fold(operator.mul, inputs)
+
+    def _merge_masked(self, inputs, masks):
+        # A masked-out factor counts as 1; positions no input keeps become 0 (only
+        # when every input has a mask, as in Keras).
+        output = _fold(operator.mul, [x if m is None else torch.where(m, x, 1) for x, m in zip(inputs, masks)])
+        if all(m is not None for m in masks):
+            output = torch.where(_fold(torch.logical_or, masks), output, 0)
+        return output
 
 
 @register_serializable(package="keras")
@@ -273,8 +411,16 @@ class Maximum(_Merge):
         tensor([[3., 5.]])
     """
 
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        return self._masked_call(inputs, mask)
+
     def _merge(self, inputs):
         return _fold(torch.maximum, inputs)
+
+    def _merge_masked(self, inputs, masks):
+        return _masked_fold(torch.maximum, inputs, masks)
 
 
 @register_serializable(package="keras")
@@ -290,8 +436,16 @@ class Minimum(_Merge):
         tensor([[1., 2.]])
     """
 
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        return self._masked_call(inputs, mask)
+
     def _merge(self, inputs):
         return _fold(torch.minimum, inputs)
+
+    def _merge_masked(self, inputs, masks):
+        return _masked_fold(torch.minimum, inputs, masks)
 
 
 @register_serializable(package="keras")
@@ -321,6 +475,7 @@ class Concatenate(Layer):
                 f"axis={axis!r}. Fix: e.g. Concatenate(axis=-1)."
             )
         self.axis = int(axis)
+        self.supports_masking = True
 
     def build(self, input_shape):
         self._check_shapes(_as_shapes(self, input_shape, 1))
@@ -372,7 +527,123 @@ class Concatenate(Layer):
     def compute_output_shape(self, input_shape):
         return self._check_shapes(_as_shapes(self, input_shape, 1))
 
+    def compute_mask(self, inputs, mask=None):
+        """Keras's rule: the masks (all True for an unmasked input, a lower-rank mask
+        broadcast over the input's last axis) concatenated along ``axis``, then
+        reduced with ``any`` over the last axis."""
+        if mask is None:
+            return None
+        _check_masks(self, inputs, mask)
+        if all(m is None for m in mask):
+            return None
+        masks = [torch.ones_like(x, dtype=torch.bool) if m is None else m
+                 for x, m in zip(inputs, _expanded_masks(self, inputs, mask))]
+        return torch.any(torch.cat(masks, dim=self.axis), dim=-1)
+
     def get_config(self):
         config = super().get_config()
         config["axis"] = self.axis
         return config
+
+
+# ------------------------------------------------------------ functional forms
+def add(inputs, **kwargs):
+    """Functional form of :class:`Add`: ``Add(**kwargs)(inputs)``.
+
+    Args:
+        inputs: the list of tensors (or ``KerasTensor``s) to merge.
+        **kwargs: arguments of the layer (``name``, ``dtype``...).
+
+    Returns:
+        The merged tensor.
+
+    Example:
+        >>> import torch, torch_keraslike as tkl
+        >>> tkl.layers.add([torch.ones(1, 2), torch.ones(1, 2)])
+        tensor([[2., 2.]])
+    """
+    return Add(**kwargs)(inputs)
+
+
+def subtract(inputs, **kwargs):
+    """Functional form of :class:`Subtract`: ``Subtract(**kwargs)(inputs)``.
+
+    Args:
+        inputs: the list of tensors (or ``KerasTensor``s) to merge.
+        **kwargs: arguments of the layer (``name``, ``dtype``...).
+
+    Returns:
+        The merged tensor.
+    """
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs, **kwargs):
+    """Functional form of :class:`Multiply`: ``Multiply(**kwargs)(inputs)``.
+
+    Args:
+        inputs: the list of tensors (or ``KerasTensor``s) to merge.
+        **kwargs: arguments of the layer (``name``, ``dtype``...).
+
+    Returns:
+        The merged tensor.
+    """
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs, **kwargs):
+    """Functional form of :class:`Average`: ``Average(**kwargs)(inputs)``.
+
+    Args:
+        inputs: the list of tensors (or ``KerasTensor``s) to merge.
+        **kwargs: arguments of the layer (``name``, ``dtype``...).
+
+    Returns:
+        The merged tensor.
+    """
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs, **kwargs):
+    """Functional form of :class:`Maximum`: ``Maximum(**kwargs)(inputs)``.
+
+    Args:
+        inputs: the list of tensors (or ``KerasTensor``s) to merge.
+        **kwargs: arguments of the layer (``name``, ``dtype``...).
+
+    Returns:
+        The merged tensor.
+    """
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs, **kwargs):
+    """Functional form of :class:`Minimum`: ``Minimum(**kwargs)(inputs)``.
+
+    Args:
+        inputs: the list of tensors (or ``KerasTensor``s) to merge.
+        **kwargs: arguments of the layer (``name``, ``dtype``...).
+
+    Returns:
+        The merged tensor.
+    """
+    return Minimum(**kwargs)(inputs)
+
+
+def concatenate(inputs, axis=-1, **kwargs):
+    """Functional form of :class:`Concatenate`: ``Concatenate(axis, **kwargs)(inputs)``.
+
+    Args:
+        inputs: the list of tensors (or ``KerasTensor``s) to concatenate.
+        axis: the concatenation axis (default -1).
+        **kwargs: arguments of the layer (``name``, ``dtype``...).
+
+    Returns:
+        The concatenated tensor.
+
+    Example:
+        >>> import torch, torch_keraslike as tkl
+        >>> tkl.layers.concatenate([torch.ones(2, 3), torch.zeros(2, 1)], axis=1).shape
+        torch.Size([2, 4])
+    """
+    return Concatenate(axis=axis, **kwargs)(inputs)

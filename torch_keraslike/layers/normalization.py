@@ -16,6 +16,7 @@ from .. import constraints, initializers, regularizers
 from ..input_spec import InputSpec
 from ..layer import Layer
 from ..saving import register_serializable
+from ._batch_renorm import add_renorm_weights, check_renorm_arguments, renorm_scale_and_offset
 from ._common import add_weight_from_options, is_int, layer_label, serialize_options
 
 __all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization"]
@@ -28,6 +29,7 @@ class _Normalization(Layer):
     """Shared argument checks and gamma/beta handling."""
 
     cast_integer_inputs = True
+    supports_masking = True
 
     def _setup(self, epsilon, center, scale, beta_initializer, gamma_initializer,
                beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint):
@@ -94,6 +96,14 @@ class _Normalization(Layer):
         )
 
 
+def _all_reduce_sum(tensor, group):
+    if group is None:
+        return tensor
+    from torch.distributed import _functional_collectives as collectives
+
+    return collectives.wait_tensor(collectives.all_reduce(tensor, "sum", group))
+
+
 def _min_ndim(axes):
     return max(a + 1 if a >= 0 else -a for a in axes)
 
@@ -119,9 +129,19 @@ class BatchNormalization(_Normalization):
         beta_initializer, gamma_initializer, moving_mean_initializer,
             moving_variance_initializer: initializers.
         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint.
+        renorm: whether to use batch renormalization (Ioffe, 2017): while training,
+            the batch statistics are corrected towards renorm moving statistics
+            (weights ``moving_stddev``, ``renorm_mean``, ``renorm_stddev`` are added
+            after ``moving_variance``, which is then derived from ``moving_stddev``).
+        renorm_clipping: with ``renorm``, an optional dict with keys ``"rmax"``,
+            ``"rmin"``, ``"dmax"`` clipping the corrections ``r`` and ``d``.
+        renorm_momentum: momentum of the renorm moving statistics (default 0.99).
         synchronized: when True and a ``torch.distributed`` process group is
-            initialized, batch statistics are all-reduced over all processes
-            (SyncBatchNorm). Keras 3 supports it only on TensorFlow.
+            initialized, the batch statistics of a training call are all-reduced
+            over all processes (as ``nn.SyncBatchNorm`` does), so every rank
+            normalizes with, and stores, the statistics of the union of the
+            batches; on one process it changes nothing. (Keras 3 supports it only on
+            TensorFlow.)
         **kwargs: base ``Layer`` arguments.
 
     Call arguments:
@@ -133,7 +153,8 @@ class BatchNormalization(_Normalization):
 
     Shapes:
         Output has the input's shape; weights have shape ``(channels,)``; the order of
-        ``get_weights()`` is ``gamma, beta, moving_mean, moving_variance``.
+        ``get_weights()`` is ``gamma, beta, moving_mean, moving_variance`` (then
+        ``moving_stddev, renorm_mean, renorm_stddev`` with ``renorm=True``).
 
     Example:
         >>> import torch, torch_keraslike as tkl
@@ -157,11 +178,16 @@ class BatchNormalization(_Normalization):
         gamma_regularizer=None,
         beta_constraint=None,
         gamma_constraint=None,
+        renorm=False,
+        renorm_clipping=None,
+        renorm_momentum=0.99,
         synchronized=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.axis = self._check_int_axis(axis)
+        self.renorm_clipping = check_renorm_arguments(self, renorm, renorm_clipping, renorm_momentum)
+        self.renorm, self.renorm_momentum = bool(renorm), float(renorm_momentum)
         if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1:
             raise ValueError(
                 f"{layer_label(self)}: momentum must be a number in [0, 1], received "
@@ -185,6 +211,8 @@ class BatchNormalization(_Normalization):
         self.moving_variance = self.add_weight(
             shape=shape, initializer=self.moving_variance_initializer, trainable=False,
             name="moving_variance")
+        if self.renorm:
+            add_renorm_weights(self, shape)
         self._axis = axis
         self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: input_shape[axis]})
 
@@ -200,7 +228,8 @@ class BatchNormalization(_Normalization):
         training = bool(training) and self.trainable and inputs.numel() > 0 and not inputs.is_meta
         axis = self._axis
         fast = mask is None and inputs.dtype not in _HALF and inputs.dim() > 1 and not (
-            training and (self.synchronized or inputs.numel() <= inputs.shape[axis]))
+            training and (self.renorm or inputs.numel() <= inputs.shape[axis]
+                          or self._sync_group() is not None))
         if not fast:
             return self._call_general(inputs, training, mask)
         # One fused kernel on a view with the channels at dim 1 (no copy).
@@ -228,49 +257,64 @@ class BatchNormalization(_Normalization):
         Keras does), one value per channel, synchronized statistics."""
         axis, dtype = self._axis, inputs.dtype
         x = inputs.float() if dtype in _HALF else inputs
+        gamma = None if self.gamma is None else self.gamma.to(x.dtype)
+        beta = None if self.beta is None else self.beta.to(x.dtype)
         if training:
             mean, variance = self._moments(x, mask)
-            with torch.no_grad():
-                m = self.momentum
-                self.moving_mean.mul_(m).add_(mean.to(self.moving_mean.dtype), alpha=1.0 - m)
-                self.moving_variance.mul_(m).add_(variance.to(self.moving_variance.dtype), alpha=1.0 - m)
+            if self.renorm:
+                gamma, beta = renorm_scale_and_offset(self, mean, variance, gamma, beta)
+            else:
+                with torch.no_grad():
+                    m = self.momentum
+                    self.moving_mean.mul_(m).add_(mean.to(self.moving_mean.dtype), alpha=1.0 - m)
+                    self.moving_variance.mul_(m).add_(variance.to(self.moving_variance.dtype), alpha=1.0 - m)
         else:
             mean, variance = self.moving_mean.to(x.dtype), self.moving_variance.to(x.dtype)
         shape = [1] * x.dim()
         shape[axis] = -1
         inv = torch.rsqrt(variance + self.epsilon)
-        if self.gamma is not None:
-            inv = inv * self.gamma.to(x.dtype)
+        if gamma is not None:
+            inv = inv * gamma
         out = (x - mean.reshape(shape)) * inv.reshape(shape)
-        if self.beta is not None:
-            out = out + self.beta.to(x.dtype).reshape(shape)
+        if beta is not None:
+            out = out + beta.reshape(shape)
         return out.to(dtype)
 
     def _moments(self, x, mask):
         axes = tuple(d for d in range(x.dim()) if d != self._axis)
         if not axes:  # one value per channel (torch would reduce over everything)
             return x, torch.zeros_like(x)
-        if mask is not None:
-            # Keras's weighted moments, mask broadcast over the last axis.
-            weights = mask.to(x.dtype).unsqueeze(-1)
-            weighted = weights * x
-            total = weights.sum(axes, keepdim=True) + _MASK_EPSILON
-            mean = weighted.sum(axes, keepdim=True) / total
-            variance = (weights * (weighted - mean).square()).sum(axes, keepdim=True) / total
-            return mean.reshape(-1), variance.reshape(-1)
-        if self.synchronized and torch.distributed.is_available() and torch.distributed.is_initialized():
-            # torch's functional collective: differentiable, and traceable by torch.compile.
-            from torch.distributed import _functional_collectives as collectives
+        group = self._sync_group()
+        if mask is None and group is None:
+            variance, mean = torch.var_mean(x, dim=axes, correction=0)
+            return mean, variance
+        # Keras's two-pass (weighted) moments, the mask broadcast over the last axis.
+        # Synchronized, each pass's sums are all-reduced over the process group with
+        # torch's functional collective (differentiable: its backward all-reduces the
+        # gradients, as SyncBatchNorm's does; traceable by torch.compile).
+        weights = None if mask is None else mask.unsqueeze(-1).expand_as(x).to(x.dtype)
+        if weights is None:
+            count = x.new_full((1,), x.numel() // x.shape[self._axis])
+            sums = torch.cat([x.sum(axes), count])
+        else:
+            sums = torch.cat([(weights * x).sum(axes), weights.sum(axes)])
+        sums = _all_reduce_sum(sums, group)
+        channels = x.shape[self._axis]
+        total = sums[channels:] if weights is None else sums[channels:] + _MASK_EPSILON
+        mean = sums[:channels] / total
+        shape = [1] * x.dim()
+        shape[self._axis] = channels
+        squares = (x - mean.reshape(shape)).square()
+        if weights is not None:
+            squares = weights * squares
+        return mean, _all_reduce_sum(squares.sum(axes), group) / total
 
-            count = torch.full((1,), x.numel() // x.shape[self._axis], dtype=x.dtype, device=x.device)
-            local = torch.cat([x.sum(axes), x.square().sum(axes), count])
-            sums = collectives.wait_tensor(
-                collectives.all_reduce(local, "sum", torch.distributed.group.WORLD))
-            channels = x.shape[self._axis]
-            mean = sums[:channels] / sums[-1]
-            return mean, sums[channels:2 * channels] / sums[-1] - mean.square()
-        variance, mean = torch.var_mean(x, dim=axes, correction=0)
-        return mean, variance
+    def _sync_group(self):
+        """The process group to synchronize statistics over, or None (one process)."""
+        dist = torch.distributed
+        if self.synchronized and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            return dist.group.WORLD
+        return None
 
     def get_config(self):
         config = super().get_config()
@@ -280,7 +324,12 @@ class BatchNormalization(_Normalization):
             moving_mean_initializer=self.moving_mean_initializer,
             moving_variance_initializer=self.moving_variance_initializer,
         )
-        config["synchronized"] = self.synchronized
+        config.update(
+            synchronized=self.synchronized,
+            renorm=self.renorm,
+            renorm_clipping=self.renorm_clipping,
+            renorm_momentum=self.renorm_momentum,
+        )
         return config
 
 

@@ -1,14 +1,18 @@
-"""Pooling layers: ``MaxPooling1D/2D``, ``AveragePooling1D/2D`` and global pooling.
+"""Windowed pooling layers: ``MaxPooling1D/2D/3D`` and ``AveragePooling1D/2D/3D``
+(the global and adaptive pooling layers live in ``pooling_global`` and
+``pooling_adaptive``; the global ones are re-exported here).
 
 The windowed layers run torch's fused pooling kernels. ``channels_last`` inputs are
 viewed as ``channels_first`` with a permutation (no copy) and the result is permuted
 back. ``padding="same"`` follows Keras: the output has ``ceil(size / stride)`` steps,
 the total padding ``max((out - 1) * stride + pool - size, 0)`` is split with the
 smaller half before (asymmetric when it is odd), max pooling never picks a padded
-position and average pooling leaves padded positions out of the average.
+position and average pooling leaves padded positions out of the average (as Keras's
+TensorFlow and JAX backends do; Keras's torch backend instead averages copies of the
+edge values into asymmetric pads, so its numbers differ where such a window holds
+more than one real value).
 """
 
-import torch
 import torch.nn.functional as F
 
 from .. import config as _config
@@ -17,15 +21,25 @@ from ..layer import Layer
 from ..saving import register_serializable
 from ._common import int_tuple, layer_label, same_pads
 
+# Re-exported: the global pooling layers lived in this module before it was split.
+from .pooling_global import (
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+)
+
 __all__ = [
     "AveragePooling1D",
     "AveragePooling2D",
+    "AveragePooling3D",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
     "MaxPooling1D",
     "MaxPooling2D",
+    "MaxPooling3D",
 ]
 
 _PADDINGS = ("valid", "same")
@@ -77,6 +91,10 @@ class _Pooling(Layer):
         self.padding = _check_padding(self, padding)
         self.data_format = _config.standardize_data_format(data_format)
         self.input_spec = InputSpec(ndim=rank + 2)
+
+    def build(self, input_shape):
+        # A too small first input is rejected here, so the layer stays unbuilt.
+        self.compute_output_shape(input_shape)
 
     def call(self, inputs):
         channels_last = self.data_format == "channels_last"
@@ -154,7 +172,6 @@ class _Pooling(Layer):
             f"name={self.name!r}, pool_size={self.pool_size}, strides={self.strides}, "
             f"padding={self.padding!r}, data_format={self.data_format!r}"
         )
-
 
 
 @register_serializable(package="keras")
@@ -288,152 +305,66 @@ class AveragePooling2D(_Pooling):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
-
-# ----------------------------------------------------------------- global pooling
-class _GlobalPooling(Layer):
-    """Shared implementation of the global pooling layers."""
-
-    _rank = 2
-    _mode = "max"
-
-    def __init__(self, data_format=None, keepdims=False, **kwargs):
-        super().__init__(**kwargs)
-        self.data_format = _config.standardize_data_format(data_format)
-        if not isinstance(keepdims, bool):
-            raise ValueError(
-                f"{layer_label(self)}: keepdims must be True or False, "
-                f"received keepdims={keepdims!r}."
-            )
-        self.keepdims = keepdims
-        start = 1 if self.data_format == "channels_last" else 2
-        self._axes = tuple(range(start, start + self._rank))
-        self.input_spec = InputSpec(ndim=self._rank + 2)
-
-    def call(self, inputs):
-        if self._mode == "max":
-            return torch.amax(inputs, dim=self._axes, keepdim=self.keepdims)
-        return torch.mean(inputs, dim=self._axes, keepdim=self.keepdims)
-
-    def compute_output_shape(self, input_shape):
-        input_shape = tuple(input_shape)
-        if self.keepdims:
-            return tuple(1 if i in self._axes else d for i, d in enumerate(input_shape))
-        return tuple(d for i, d in enumerate(input_shape) if i not in self._axes)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(data_format=self.data_format, keepdims=self.keepdims)
-        return config
-
-
-
 @register_serializable(package="keras")
-class GlobalAveragePooling1D(_GlobalPooling):
-    """Mean over the steps axis of a sequence.
+class MaxPooling3D(_Pooling):
+    """Max pooling over the three spatial axes of a volume.
 
     Args:
-        data_format: ``"channels_last"`` (default): inputs ``(batch, steps, channels)``;
-            ``"channels_first"``: inputs ``(batch, channels, steps)``.
-        keepdims: keep the reduced axes with size 1 (default False).
-        **kwargs: base ``Layer`` arguments (``name``, ``dtype``...).
-
-    Call arguments:
-        inputs: the sequence batch.
-        mask: optional boolean ``(batch, steps)`` tensor (e.g. from
-            ``Embedding(mask_zero=True).compute_mask``); only steps where it is True
-            enter the mean.
-
-    Shapes:
-        Input ``(batch, steps, channels)`` (``channels_last``) or ``(batch, channels,
-        steps)``; output ``(batch, channels)``, or the input's rank with ``steps == 1``
-        when ``keepdims=True``.
-
-    Example:
-        >>> import torch, torch_keraslike as tkl
-        >>> tkl.layers.GlobalAveragePooling1D()(torch.ones(2, 5, 3)).shape
-        torch.Size([2, 3])
-    """
-
-    _rank = 1
-    _mode = "avg"
-
-    def call(self, inputs, mask=None):
-        if mask is None:
-            return torch.mean(inputs, dim=self._axes, keepdim=self.keepdims)
-        weights = mask.to(inputs.dtype).unsqueeze(-1 if self.data_format == "channels_last" else 1)
-        total = torch.sum(inputs * weights, dim=self._axes, keepdim=self.keepdims)
-        return total / torch.sum(weights, dim=self._axes, keepdim=self.keepdims)
-
-
-@register_serializable(package="keras")
-class GlobalMaxPooling1D(_GlobalPooling):
-    """Maximum over the steps axis of a sequence.
-
-    Args:
-        data_format: ``"channels_last"`` (default): inputs ``(batch, steps, channels)``;
-            ``"channels_first"``: inputs ``(batch, channels, steps)``.
-        keepdims: keep the reduced axes with size 1 (default False).
-        **kwargs: base ``Layer`` arguments (``name``, ``dtype``...).
-
-    Shapes:
-        As :class:`GlobalAveragePooling1D`.
-
-    Example:
-        >>> import torch, torch_keraslike as tkl
-        >>> tkl.layers.GlobalMaxPooling1D()(torch.ones(2, 5, 3)).shape
-        torch.Size([2, 3])
-    """
-
-    _rank = 1
-    _mode = "max"
-
-
-@register_serializable(package="keras")
-class GlobalAveragePooling2D(_GlobalPooling):
-    """Mean over the two spatial axes of an image.
-
-    Args:
+        pool_size: size of the pooling window, an int or a tuple of 3 ints.
+        strides: step of the window (int or tuple of 3 ints); ``None`` (default)
+            means ``pool_size``.
+        padding: ``"valid"`` (only full windows) or ``"same"`` (output size
+            ``ceil(size / strides)``; padded positions never count).
         data_format: ``"channels_last"`` (default): inputs
-            ``(batch, height, width, channels)``; ``"channels_first"``: inputs
-            ``(batch, channels, height, width)``.
-        keepdims: keep the reduced axes with size 1 (default False).
+            ``(batch, dim1, dim2, dim3, channels)``; ``"channels_first"``: inputs
+            ``(batch, channels, dim1, dim2, dim3)``.
         **kwargs: base ``Layer`` arguments (``name``, ``dtype``...).
 
     Shapes:
-        Input ``(batch, height, width, channels)`` (``channels_last``) or ``(batch,
-        channels, height, width)``; output ``(batch, channels)``, or the input's rank
-        with both spatial sizes 1 when ``keepdims=True``.
+        Each spatial axis becomes ``(size - pool) // stride + 1`` (``"valid"``) or
+        ``ceil(size / stride)`` (``"same"``); batch and channels are unchanged.
 
     Example:
         >>> import torch, torch_keraslike as tkl
-        >>> tkl.layers.GlobalAveragePooling2D(keepdims=True)(torch.ones(2, 4, 4, 3)).shape
-        torch.Size([2, 1, 1, 3])
+        >>> tkl.layers.MaxPooling3D(2)(torch.ones(1, 4, 6, 8, 3)).shape
+        torch.Size([1, 2, 3, 4, 3])
     """
 
-    _rank = 2
-    _mode = "avg"
+    _rank = 3
+    _mode = "max"
+    _kernel = staticmethod(F.max_pool3d)
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
 @register_serializable(package="keras")
-class GlobalMaxPooling2D(_GlobalPooling):
-    """Maximum over the two spatial axes of an image.
+class AveragePooling3D(_Pooling):
+    """Average pooling over the three spatial axes of a volume.
 
     Args:
+        pool_size: size of the pooling window, an int or a tuple of 3 ints.
+        strides: step of the window (int or tuple of 3 ints); ``None`` (default)
+            means ``pool_size``.
+        padding: ``"valid"`` (only full windows) or ``"same"`` (output size
+            ``ceil(size / strides)``; padded positions are left out of the mean).
         data_format: ``"channels_last"`` (default): inputs
-            ``(batch, height, width, channels)``; ``"channels_first"``: inputs
-            ``(batch, channels, height, width)``.
-        keepdims: keep the reduced axes with size 1 (default False).
+            ``(batch, dim1, dim2, dim3, channels)``; ``"channels_first"``: inputs
+            ``(batch, channels, dim1, dim2, dim3)``.
         **kwargs: base ``Layer`` arguments (``name``, ``dtype``...).
 
     Shapes:
-        As :class:`GlobalAveragePooling2D`.
+        As :class:`MaxPooling3D`.
 
     Example:
         >>> import torch, torch_keraslike as tkl
-        >>> tkl.layers.GlobalMaxPooling2D()(torch.ones(2, 4, 4, 3)).shape
-        torch.Size([2, 3])
+        >>> tkl.layers.AveragePooling3D(2, padding="same")(torch.ones(1, 3, 3, 3, 2)).shape
+        torch.Size([1, 2, 2, 2, 2])
     """
 
-    _rank = 2
-    _mode = "max"
+    _rank = 3
+    _mode = "avg"
+    _kernel = staticmethod(F.avg_pool3d)
 
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)

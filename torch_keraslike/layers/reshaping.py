@@ -1,19 +1,23 @@
-"""Reshaping layers: ``Flatten``, ``Reshape``, ``Permute``, ``UpSampling2D``,
-``ZeroPadding2D``."""
+"""Reshaping layers: ``Flatten``, ``Reshape``, ``Permute`` and ``RepeatVector``.
+
+Cropping, zero-padding and upsampling live in ``cropping``, ``padding`` and
+``upsampling``; ``UpSampling2D`` and ``ZeroPadding2D`` are re-exported here for code
+importing them from this module.
+"""
 
 import math
-import struct
-from fractions import Fraction
-
-import torch.nn.functional as F
 
 from .. import config as _config
 from ..input_spec import InputSpec
 from ..layer import Layer
 from ..saving import register_serializable
-from ._common import as_tuple, int_tuple, is_int
+from ._common import as_tuple, is_int, layer_label
 
-__all__ = ["Flatten", "Permute", "Reshape", "UpSampling2D", "ZeroPadding2D"]
+# Re-exported: these classes lived in this module before the family was split.
+from .padding import ZeroPadding2D
+from .upsampling import UpSampling2D
+
+__all__ = ["Flatten", "Permute", "RepeatVector", "Reshape", "UpSampling2D", "ZeroPadding2D"]
 
 
 @register_serializable(package="keras")
@@ -195,173 +199,50 @@ class Permute(Layer):
         return config
 
 
-_INTERPOLATIONS = ("nearest", "bilinear")
-
-
-def _torch_nearest_is_exact(factor):
-    """Whether torch's nearest upsampling by ``factor`` repeats pixels exactly.
-
-    torch maps output index ``i`` to ``floor(i * float32(1 / factor))``: that is
-    ``i // factor`` when the float32 reciprocal is not below ``1 / factor`` (true for
-    2, 3, 4, 5, 8, 10...), but not for e.g. 25 or 41, whose reciprocals round down.
-    """
-    reciprocal = struct.unpack("f", struct.pack("f", 1.0 / factor))[0]
-    return Fraction(reciprocal) >= Fraction(1, factor)
-
-
 @register_serializable(package="keras")
-class UpSampling2D(Layer):
-    """Upsamples images by integer factors along height and width.
-
-    ``"nearest"`` repeats every pixel ``size`` times (torch's fused kernel, or a
-    broadcast copy for the few factors where its float index arithmetic is inexact);
-    ``"bilinear"`` interpolates with half-pixel centers (Keras's ``image.resize``,
-    ``F.interpolate(mode="bilinear", align_corners=False)``).
+class RepeatVector(Layer):
+    """Repeats a batch of vectors ``n`` times along a new axis 1.
 
     Args:
-        size: upsampling factors ``(rows, cols)``, or one int for both.
-        data_format: ``"channels_last"`` (default): inputs ``(batch, height, width,
-            channels)``; ``"channels_first"``: inputs ``(batch, channels, height, width)``.
-        interpolation: ``"nearest"`` (default) or ``"bilinear"``.
+        n: the number of repetitions, a positive int.
         **kwargs: base ``Layer`` arguments (``name``, ``dtype``...).
 
     Shapes:
-        Height and width are multiplied by ``size``; batch and channels are unchanged.
+        Input ``(batch, features)``; output ``(batch, n, features)`` (a new tensor,
+        safe to modify in place).
 
     Example:
         >>> import torch, torch_keraslike as tkl
-        >>> tkl.layers.UpSampling2D((2, 3))(torch.ones(1, 4, 5, 3)).shape
-        torch.Size([1, 8, 15, 3])
+        >>> tkl.layers.RepeatVector(3)(torch.tensor([[1, 2]]))
+        tensor([[[1, 2],
+                 [1, 2],
+                 [1, 2]]])
     """
 
-    def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
+    def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        self.size = int_tuple(size, 2)
-        if self.size is None:
-            raise ValueError(
-                f'Layer "{self.name}" (UpSampling2D): size must be a positive int or a tuple of '
-                f"2 positive ints, received size={size!r}. Fix: e.g. size=2 or size=(2, 3)."
+        if not is_int(n):
+            raise TypeError(
+                f"{layer_label(self)}: Expected an integer value for `n`, got {type(n)}. Fix: "
+                "e.g. RepeatVector(3)."
             )
-        self.data_format = _config.standardize_data_format(data_format)
-        normalized = interpolation.lower() if isinstance(interpolation, str) else interpolation
-        if normalized not in _INTERPOLATIONS:
+        if n <= 0:
             raise ValueError(
-                f'Layer "{self.name}" (UpSampling2D): `interpolation` argument should be one of '
-                f"{list(_INTERPOLATIONS)}, received interpolation={interpolation!r}. Fix: use "
-                '"nearest" or "bilinear" (other Keras modes are not supported).'
+                f"{layer_label(self)}: Argument `n` should be a positive integer. Received: "
+                f"n={n}. Fix: e.g. RepeatVector(3)."
             )
-        self.interpolation = normalized
-        self._fused_nearest = all(_torch_nearest_is_exact(f) for f in self.size)
-        self.input_spec = InputSpec(ndim=4)
+        self.n = int(n)
+        self.input_spec = InputSpec(ndim=2)
 
     def call(self, inputs):
-        rows, cols = self.size
-        channels_last = self.data_format == "channels_last"
-        if self.interpolation == "nearest" and not self._fused_nearest:
-            # Broadcast each pixel over a (rows, cols) block: one copy, exact indices.
-            if channels_last:
-                n, h, w, c = inputs.shape
-                blocks = inputs[:, :, None, :, None, :].expand(n, h, rows, w, cols, c)
-                return blocks.reshape(n, h * rows, w * cols, c)
-            n, c, h, w = inputs.shape
-            blocks = inputs[:, :, :, None, :, None].expand(n, c, h, rows, w, cols)
-            return blocks.reshape(n, c, h * rows, w * cols)
-        x = inputs.permute(0, 3, 1, 2) if channels_last else inputs  # a view
-        if self.interpolation == "nearest":
-            outputs = F.interpolate(x, scale_factor=(float(rows), float(cols)), mode="nearest")
-        else:
-            outputs = F.interpolate(
-                x, scale_factor=(float(rows), float(cols)), mode="bilinear", align_corners=False
-            )
-        return outputs.permute(0, 2, 3, 1) if channels_last else outputs
+        # One copy, as Keras: an expanded view would share memory between the copies.
+        return inputs.unsqueeze(1).expand(-1, self.n, -1).contiguous()
 
     def compute_output_shape(self, input_shape):
-        input_shape = list(input_shape)
-        axes = (1, 2) if self.data_format == "channels_last" else (2, 3)
-        for axis, factor in zip(axes, self.size):
-            if input_shape[axis] is not None:
-                input_shape[axis] *= factor
-        return tuple(input_shape)
+        batch, features = tuple(input_shape)
+        return (batch, self.n, features)
 
     def get_config(self):
         config = super().get_config()
-        config.update(size=self.size, data_format=self.data_format, interpolation=self.interpolation)
-        return config
-
-
-@register_serializable(package="keras")
-class ZeroPadding2D(Layer):
-    """Pads images with zeros at the top, bottom, left and right.
-
-    Args:
-        padding: an int (the same padding on all four sides), a tuple of 2 ints
-            ``(symmetric_height_pad, symmetric_width_pad)``, or a tuple of 2 tuples of
-            2 ints ``((top_pad, bottom_pad), (left_pad, right_pad))``. Non-negative.
-        data_format: ``"channels_last"`` (default): inputs ``(batch, height, width,
-            channels)``; ``"channels_first"``: inputs ``(batch, channels, height, width)``.
-        **kwargs: base ``Layer`` arguments (``name``, ``dtype``...).
-
-    Shapes:
-        Height grows by ``top_pad + bottom_pad``, width by ``left_pad + right_pad``.
-
-    Example:
-        >>> import torch, torch_keraslike as tkl
-        >>> tkl.layers.ZeroPadding2D(((1, 0), (2, 1)))(torch.ones(1, 4, 4, 3)).shape
-        torch.Size([1, 5, 7, 3])
-    """
-
-    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.padding = self._standardize(padding)
-        self.data_format = _config.standardize_data_format(data_format)
-        (top, bottom), (left, right) = self.padding
-        if self.data_format == "channels_last":
-            self._pads = (0, 0, left, right, top, bottom)
-        else:
-            self._pads = (left, right, top, bottom)
-        self._noop = not any(self._pads)
-        self.input_spec = InputSpec(ndim=4)
-
-    def _standardize(self, padding):
-        fix = (
-            "`padding` should be either an int, a tuple of 2 ints (symmetric_height_pad, "
-            "symmetric_width_pad), or a tuple of 2 tuples of 2 ints ((top_pad, bottom_pad), "
-            f"(left_pad, right_pad)), all non-negative. Received: padding={padding!r}. Fix: "
-            f'e.g. padding=1 or padding=((1, 0), (2, 1)) (layer "{self.name}").'
-        )
-        if is_int(padding):
-            pair = int_tuple(padding, 2, minimum=0)
-            if pair is None:
-                raise ValueError(fix)
-            return (pair, pair)
-        try:
-            entries = tuple(padding)
-        except TypeError:
-            raise ValueError(fix) from None
-        if len(entries) != 2:
-            raise ValueError(
-                f"`padding` should have two elements. Received: padding={padding!r}. Fix: "
-                f'e.g. padding=(1, 2) or padding=((1, 0), (2, 1)) (layer "{self.name}").'
-            )
-        pairs = tuple(int_tuple(entry, 2, minimum=0) for entry in entries)
-        if None in pairs:
-            raise ValueError(fix)
-        return pairs
-
-    def call(self, inputs):
-        if self._noop:
-            return inputs
-        return F.pad(inputs, self._pads)
-
-    def compute_output_shape(self, input_shape):
-        input_shape = list(input_shape)
-        axes = (1, 2) if self.data_format == "channels_last" else (2, 3)
-        for axis, (before, after) in zip(axes, self.padding):
-            if input_shape[axis] is not None:
-                input_shape[axis] += before + after
-        return tuple(input_shape)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(padding=self.padding, data_format=self.data_format)
+        config["n"] = self.n
         return config

@@ -81,6 +81,27 @@ class Model(Trainer, Layer):
         follow_meta_layers(self)
         self.built = True
 
+    # ---------------------------------------------------------------- masks
+    @property
+    def supports_masking(self):
+        """Functional and Sequential models carry masks: their layers attach them to the
+        tensors they produce. Subclassed models support masks if they set this to True."""
+        value = vars(self).get("_supports_masking")
+        if value is not None:
+            return value
+        return self._graph is not None or "layers" in self._modules
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        vars(self)["_supports_masking"] = bool(value)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """No mask beyond those the model's layers attached to its outputs (a graph
+        model); a subclassed model that supports masking passes its input's mask on."""
+        if self._graph is not None or "layers" in self._modules:
+            return None
+        return previous_mask
+
     # ----------------------------------------------------------------- graph
     @property
     def layers(self):
@@ -222,3 +243,8 @@ def _check_overwrite(filepath, overwrite):
             f"{os.fspath(filepath)!r} exists and overwrite=False. Fix: pass overwrite=True or "
             "choose another file name."
         )
+
+
+# Output masks are only worked out when an input carries one (the layers inside attach
+# the rest themselves), so unmasked model calls skip compute_mask.
+Model._tkl_computes_mask = False
