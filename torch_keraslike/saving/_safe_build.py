@@ -89,10 +89,49 @@ def build_and_check(path, make_model, shapes, extra_state=None):
     return model
 
 
-def materialize(model, device="cpu"):
+_COMPUTED_TOO_LARGE = """\
+The model file {path!r} describes layers whose computed state (buffers derived from \
+their config, such as a Normalization's given mean) takes {size} bytes, more than the \
+{budget} bytes of weights the file stores: {layers}. A config that asks for more memory \
+than the file holds is refused. Fix: the file was edited or damaged; save the model again."""
+
+# Computed state may always take this much, whatever the file stores.
+_COMPUTED_FLOOR = 16 << 20
+
+
+def _computed_buffers(module):
+    """Names of ``module``'s non-persistent buffers still on ``meta``: state a layer
+    computes from its config in ``build``, which no file stores."""
+    return [name for name in module._non_persistent_buffers_set
+            if module._buffers.get(name) is not None and module._buffers[name].device.type == "meta"]
+
+
+def _recompute(module, names, device):
+    """Fills ``module``'s computed buffers by building a twin from its config on ``device``."""
+    twin = type(module).from_config(module.get_config())
+    twin.to(device)
+    build = module.get_build_config()
+    if build:
+        twin.build_from_config(build)
+    for name in names:
+        module._buffers[name] = twin._buffers[name].to(device)
+
+
+def materialize(model, device="cpu", path="<model>"):
     """Allocates (uninitialised) memory on ``device`` for every weight still on ``meta``,
-    and places the layers built on ``meta`` (weights or not) on ``device``."""
+    recomputes the state layers derive from their configs, and places the layers built
+    on ``meta`` (weights or not) on ``device``."""
     device = torch.device(device)
+    stored = sum(t.numel() * t.element_size() for t in model.state_dict().values()
+                 if isinstance(t, torch.Tensor))
+    computed = [(m, _computed_buffers(m)) for m in model.modules()]
+    computed = [(m, names) for m, names in computed if names]
+    size = sum(m._buffers[n].numel() * m._buffers[n].element_size() for m, names in computed for n in names)
+    if size > max(stored, _COMPUTED_FLOOR):
+        raise ValueError(_COMPUTED_TOO_LARGE.format(
+            path=str(path), size=size, budget=stored, layers=[getattr(m, "name", type(m).__name__) for m, _ in computed]))
+    for module, names in computed:
+        _recompute(module, names, device)
     for module in model.modules():
         own = [*module._parameters.values(), *module._buffers.values()]
         if any(t is not None and t.device.type == "meta" for t in own):

@@ -47,6 +47,33 @@ _KERAS_ALIASES = {"Functional": "Model"}
 # Our built-ins that have no Keras counterpart: a Keras file cannot hold them.
 _OURS_ONLY = {"TorchOpLayer"}
 
+# Keras operations (``keras.ops`` functions applied to symbolic tensors, ``x + y``)
+# that are exactly one torch operator: they load as our ``TorchOpLayer`` and are
+# written back as Keras operations. Each takes only its tensors (and constants).
+_KERAS_OPS = {
+    ("keras.src.ops.numpy", "Add"): "torch.add",
+    ("keras.src.ops.numpy", "Subtract"): "torch.sub",
+    ("keras.src.ops.numpy", "Multiply"): "torch.mul",
+    ("keras.src.ops.numpy", "Divide"): "torch.div",
+    ("keras.src.ops.numpy", "TrueDivide"): "torch.div",
+    ("keras.src.ops.numpy", "Power"): "torch.pow",
+    ("keras.src.ops.numpy", "Negative"): "torch.neg",
+    ("keras.src.ops.numpy", "Matmul"): "torch.matmul",
+    ("keras.src.ops.numpy", "Maximum"): "torch.maximum",
+    ("keras.src.ops.numpy", "Minimum"): "torch.minimum",
+    ("keras.src.ops.numpy", "Absolute"): "torch.abs",
+    ("keras.src.ops.numpy", "Sqrt"): "torch.sqrt",
+    ("keras.src.ops.numpy", "Square"): "torch.square",
+    ("keras.src.ops.numpy", "Exp"): "torch.exp",
+    ("keras.src.ops.numpy", "Log"): "torch.log",
+    ("keras.src.ops.numpy", "Tanh"): "torch.tanh",
+    ("keras.src.ops.nn", "Relu"): "torch.relu",
+    ("keras.src.ops.nn", "Sigmoid"): "torch.sigmoid",
+}
+_OPS_OF_TORCH = {}
+for _key, _path in _KERAS_OPS.items():
+    _OPS_OF_TORCH.setdefault(_path, _key)
+
 _POLICIES = {"DTypePolicy", "FloatDTypePolicy", "Policy", "DTypePolicyMap"}
 
 # Arguments Keras writes that have no counterpart here, with the value at which Keras
@@ -107,6 +134,12 @@ def serialize(obj):
         obj: a layer or model (anything with ``get_config``).
     """
     module, class_name, registered = _keras_location(obj)
+    if class_name == "TorchOpLayer":
+        config = obj.get_config()
+        op = _OPS_OF_TORCH.get(config["function"])
+        if op is not None:  # x + y on symbolic tensors: Keras's own operation
+            return {"module": op[0], "class_name": op[1], "config": {"name": obj.name},
+                    "registered_name": op[1]}
     entry = {"module": module, "class_name": class_name, "config": obj.get_config(),
              "registered_name": registered}
     build = obj.get_build_config() if hasattr(obj, "get_build_config") else None
@@ -189,13 +222,16 @@ def deserialize_entry(config, custom_objects=None, build=True):
         raise ValueError(
             f"deserialize() expects a dict with 'class_name' and 'config', received {config!r}."
         )
-    cls = resolve_class(config, custom_objects)
     inner = config.get("config", {})
     if inner is None:
         inner = {}
     if not isinstance(inner, dict):
         raise TypeError(f"the config of {config['class_name']!r} must be a dict, received {inner!r}")
-    inner = normalize_config(cls, inner, config["class_name"])
+    if isinstance(config.get("module"), str) and config["module"].startswith("keras.src.ops."):
+        cls, inner = _keras_operation(config, inner)
+    else:
+        cls = resolve_class(config, custom_objects)
+        inner = normalize_config(cls, inner, config["class_name"])
     if _takes_custom_objects(cls):
         obj = cls.from_config(inner, custom_objects)
     else:
@@ -213,6 +249,22 @@ def _takes_custom_objects(cls):
         return "custom_objects" in inspect.signature(cls.from_config).parameters
     except (TypeError, ValueError):
         return False
+
+
+def _keras_operation(config, inner):
+    """A Keras operation entry as ``(TorchOpLayer, its config)``."""
+    key = (config["module"], config["class_name"])
+    path = _KERAS_OPS.get(key)
+    if path is None:
+        supported = sorted(f"{m.rsplit('.', 1)[-1]}.{c}" for m, c in _KERAS_OPS)
+        raise ValueError(
+            f"The config applies the Keras operation {config['class_name']!r} ({config['module']}), "
+            f"which has no counterpart here; supported operations: {supported}. Fix: in Keras, "
+            "wrap that step in a layer (a built-in layer, or a custom layer registered with "
+            "@keras.saving.register_keras_serializable() and given here in custom_objects)."
+        )
+    name = inner.get("name")
+    return _builtin("TorchOpLayer"), {"function": path, **({"name": name} if isinstance(name, str) else {})}
 
 
 # ----------------------------------------------------------- normalization

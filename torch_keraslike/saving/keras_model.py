@@ -28,6 +28,6 @@ def build_model(where, config, custom_objects, safe_mode, make_plan):
         # Every weight of the model must come from the file: strict key check on meta.
         build_and_check(where, lambda: model, shapes, extra)
         values = read_plan(plan)
-    materialize(model)
+    materialize(model, path=where)
     assign(model, values)
     return model

@@ -157,6 +157,6 @@ def load_model(path, custom_objects=None, safe_mode=True):
         raise corrupted(path, "its config and build state must be JSON objects")
     with corrupted_file_errors(path), safe_mode_scope(safe_mode):
         model = build_and_check(path, lambda: deserialize(config, custom_objects), shapes, extra)
-    materialize(model)
+    materialize(model, path=path)
     model.load_state_dict({**_load_tensors(path), **extra})
     return model

@@ -84,7 +84,9 @@ def to_keras(tensor, slot):
 def from_keras(array, slot):
     """A NumPy array in Keras's layout as a tensor in our stored layout (a permuted
     view: the copy into the weight makes it contiguous)."""
-    value = torch.from_numpy(np.ascontiguousarray(array))
+    array = np.asarray(array)
+    # (ascontiguousarray would turn a 0-d array into shape (1,))
+    value = torch.from_numpy(np.ascontiguousarray(array) if array.ndim else array.copy())
     if slot.permutation is not None:
         value = value.permute(tuple(int(i) for i in np.argsort(slot.permutation)))
     return value
