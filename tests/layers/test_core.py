@@ -1,5 +1,7 @@
 """Dense, Activation, Dropout, Identity, Lambda, and Flatten (reshaping)."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -164,7 +166,35 @@ def test_lambda_activation_name_and_unserializable_function():
     assert layers.Lambda("relu")(torch.tensor([-1.0, 1.0])).tolist() == [0.0, 1.0]
     layer = layers.Lambda(lambda x: x + 1)
     assert layer(torch.zeros(1)).item() == 1.0
-    with pytest.raises(ValueError, match="register_serializable"):
-        layer.get_config()
     with pytest.raises(TypeError, match="function must be callable"):
         layers.Lambda(3)
+    with pytest.raises(ValueError, match="neither a registered function nor a Python function"):
+        layers.Lambda(torch.relu).get_config()
+
+
+def test_lambda_bytecode_loads_only_outside_safe_mode():
+    scale = 3.0
+    layer = layers.Lambda(lambda x, shift=1.0: x * scale + shift, name="code")
+    config = json.loads(json.dumps(layer.get_config()))
+    assert config["function"]["class_name"] == "__lambda__"
+    with pytest.raises(ValueError, match=r'(?s)Layer "code" \(Lambda\): the config holds Python bytecode.*safe_mode=False'):
+        layers.Lambda.from_config(config)
+    with tkl.saving.safe_mode_scope(False):
+        clone = layers.Lambda.from_config(config)
+    assert clone(torch.ones(2)).tolist() == [4.0, 4.0]
+    # A closure over something that is not plain data cannot be written.
+    tensor = torch.ones(1)
+    with pytest.raises(ValueError, match="captures values that are not plain"):
+        layers.Lambda(lambda x: x + tensor).get_config()
+
+
+def test_lambda_named_function_is_found_by_name_only():
+    def shift(x):
+        return x + 1
+
+    config = layers.Lambda(shift, name="named").get_config()
+    assert config["function"]["class_name"] == "function" and config["function"]["config"] == "shift"
+    with pytest.raises(ValueError, match=r"names the function 'shift', which is neither registered"):
+        tkl.saving.deserialize({"class_name": "Lambda", "config": config})
+    clone = tkl.saving.deserialize({"class_name": "Lambda", "config": config}, custom_objects={"shift": shift})
+    assert clone(torch.zeros(1)).item() == 1.0

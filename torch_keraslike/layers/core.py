@@ -9,11 +9,13 @@ import torch.nn.functional as F
 from .. import activations, constraints, initializers, regularizers
 from ..input_spec import InputSpec
 from ..layer import Layer
-from ..saving import get_registered_name, get_registered_object, register_serializable
+from ..saving import get_registered_object, register_serializable
+from ..saving.function_config import function_from_config, function_to_config
 from ._common import (
     KERNEL_BIAS_OPTIONS,
     add_weight_from_options,
     is_positive_int,
+    layer_label,
     options_of,
     seeded_generator,
     serialize_options,
@@ -248,9 +250,9 @@ class Dropout(Layer):
 class Lambda(Layer):
     """Wraps a function as a layer: ``function(inputs, **arguments)``.
 
-    Its config names the function by registered name only (never its code), so a
-    ``Lambda`` round-trips through configs when the function is an activation name or
-    registered with ``tkl.saving.register_serializable``.
+    Its config names the function by registered or activation name, or, for an
+    anonymous ``lambda``, holds its Python bytecode as Keras writes it: such a config
+    loads only with ``safe_mode=False`` (code from a file runs only when asked for).
 
     Args:
         function: callable applied to the inputs.
@@ -305,21 +307,30 @@ class Lambda(Layer):
         return super().compute_output_shape(input_shape)
 
     def get_config(self):
-        name = get_registered_name(self.function)
-        if get_registered_object(name) is not self.function:
-            try:
-                name = activations.serialize(self.function)
-            except ValueError:
-                raise ValueError(
-                    f'Layer "{self.name}" (Lambda) cannot be serialized: its function '
-                    f"{self.function!r} is not registered, and configs never store code. Fix: "
-                    "decorate the function with @tkl.saving.register_serializable(), or "
-                    "write a Layer subclass."
-                ) from None
+        """Keras's Lambda config: the function by registered or activation name, as
+        Keras's reference to a named function, or (an anonymous lambda) as bytecode,
+        which loads only outside safe mode."""
+        label = layer_label(self)
         config = super().get_config()
-        config.update(
-            function=name,
-            output_shape=None if callable(self.output_shape) else self.output_shape,
-            arguments=self.arguments,
-        )
+        config["function"] = function_to_config(self.function, label)
+        if self.output_shape is not None:
+            config["output_shape"] = (function_to_config(self.output_shape, label)
+                                      if callable(self.output_shape) else list(self.output_shape))
+        if self.mask is not None:
+            config["mask"] = function_to_config(self.mask, label) if callable(self.mask) else self.mask
+        config["arguments"] = self.arguments
         return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Recreates the layer; functions are found by name (``custom_objects`` first),
+        bytecode is loaded only outside safe mode."""
+        config = dict(config)
+        label = f'Layer "{config.get("name")}" (Lambda)'
+        config["function"] = function_from_config(config.get("function"), custom_objects, label)
+        for key in ("output_shape", "mask"):
+            if isinstance(config.get(key), (dict, str)):
+                config[key] = function_from_config(config[key], custom_objects, label)
+        if isinstance(config.get("output_shape"), list):
+            config["output_shape"] = tuple(config["output_shape"])
+        return cls(**config)

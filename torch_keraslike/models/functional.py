@@ -115,7 +115,9 @@ class Graph:
                 kwargs = map_structure(slot_of, node.kwargs)
                 self.plan.append((node.layer, args, kwargs, [slots[id(t)] for t in outs]))
         self.num_slots = len(slots)
-        self.output_template = map_structure(slot_of, outputs)
+        # As Keras, a model built with a one-element list of outputs returns the tensor.
+        single = isinstance(outputs, (list, tuple)) and len(outputs) == 1
+        self.output_template = map_structure(slot_of, outputs[0] if single else outputs)
         layers, seen = [], set()
         for layer in [t._history[0].layer for t in self.flat_inputs] + [n.layer for n in self.nodes]:
             if id(layer) not in seen:
