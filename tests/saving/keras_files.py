@@ -8,6 +8,10 @@ import torch
 
 RNG = np.random.default_rng(0)
 
+# Keras's own writers convert its torch variables with np.array(variable), which NumPy 2
+# flags with this warning; it comes from inside Keras (the reference), not from us.
+KERAS_NUMPY2_WARNING = "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+
 
 def to_numpy(value):
     if isinstance(value, (list, tuple)):
@@ -31,6 +35,12 @@ def assert_outputs_match(ours, theirs, rtol=1e-4, atol=1e-5):
             np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
     else:
         np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)
+
+
+def keras_weights(layer):
+    """A Keras layer's weights as NumPy arrays (Keras's own ``get_weights`` warns under
+    NumPy 2, and warnings are errors in these tests)."""
+    return [v.value.detach().cpu().numpy() for v in layer.weights]
 
 
 def run_ours(model, inputs):

@@ -164,8 +164,9 @@ class _Walker:
             return
         children = dict(module._modules)
         if _is_subclassed_model(module):
-            # Keras's Model.layers: the direct sub-layers, walked under "layers".
-            children["layers"] = [c for c in module._modules.values() if isinstance(c, nn.Module)]
+            # Keras's Model.layers: the direct sub-layers (those in lists too), walked
+            # under "layers" like any attribute.
+            children["layers"] = _direct_layers(module._modules.values())
         for attr in sorted(children, key=lambda n: f"~{n}" if n.startswith("_") else n):
             child = children[attr]
             if isinstance(child, (list, *_CONTAINERS)):
@@ -181,6 +182,16 @@ class _Walker:
                                _join(path, _unique("container", used)))
             elif isinstance(item, nn.Module):
                 self.walk(item, _join(path, _unique(keras_snake_case(_keras_class_name(item)), used)))
+
+
+def _direct_layers(children):
+    layers = []
+    for child in children:
+        if isinstance(child, _CONTAINERS):
+            layers += _direct_layers(child.values() if isinstance(child, nn.ModuleDict) else child)
+        elif isinstance(child, nn.Module):
+            layers.append(child)
+    return layers
 
 
 def _is_subclassed_model(module):
@@ -206,7 +217,7 @@ def legacy_layers(model):
     elif graph is not None:
         layers = graph.keras_layers()
     else:
-        layers = [c for c in model._modules.values() if isinstance(c, nn.Module)]
+        layers = _direct_layers(model._modules.values())
     result = []
     for layer in layers:
         by_id = {id(t): (owner, key, t) for owner, key, t in _iter_weights(layer, set())}
