@@ -212,7 +212,15 @@ class Model(Trainer, Layer):
     def from_config(cls, config, custom_objects=None):
         """Rebuilds a functional model from :meth:`get_config`, or calls the subclass's
         constructor with the config."""
-        if cls is Model and "layers" in config and "input_layers" in config:
+        if cls is Model:
+            missing = [k for k in ("layers", "input_layers", "output_layers") if k not in config]
+            if missing:
+                raise ValueError(
+                    f"Model.from_config() needs a functional model's config, with 'layers', "
+                    f"'input_layers' and 'output_layers'; this one has no {missing} (its keys: "
+                    f"{sorted(config)}). Fix: pass model.get_config() of a functional model "
+                    "(Keras's or ours); subclassed models are created by their own class."
+                )
             inputs, outputs = Graph.from_config(config, custom_objects)
             model = cls(inputs, outputs, name=config.get("name"))
             # Not the recursive setter: each layer's own config restored its flag.

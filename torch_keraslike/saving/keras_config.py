@@ -113,6 +113,11 @@ def keras_only_classes():
 
 # ----------------------------------------------------------------- serialize
 def _keras_location(obj):
+    identity = vars(obj).get("_tkl_keras_identity") if hasattr(obj, "__dict__") else None
+    if identity is not None:
+        # Loaded from a Keras entry under another class (custom_objects): written back
+        # under the names Keras knows it by.
+        return identity
     cls = type(obj)
     name = get_registered_name(cls)
     if not name.startswith("keras>"):
@@ -236,6 +241,12 @@ def deserialize_entry(config, custom_objects=None, build=True):
         obj = cls.from_config(inner, custom_objects)
     else:
         obj = cls.from_config(inner)
+    if not get_registered_name(type(obj)).startswith("keras>") and hasattr(obj, "__dict__"):
+        # A user's class: remember the names the entry gave it, which Keras finds it by
+        # (and names its weight group after) even when custom_objects mapped it here.
+        vars(obj)["_tkl_keras_identity"] = (
+            config.get("module") or type(obj).__module__, config["class_name"],
+            config.get("registered_name") or config["class_name"])
     build_config = config.get("build_config")
     if build and isinstance(build_config, dict) and "input_shape" in build_config:
         if not getattr(obj, "built", True) and hasattr(obj, "build_from_config"):

@@ -100,6 +100,9 @@ def keras_snake_case(name):
 
 
 def _keras_class_name(module):
+    identity = vars(module).get("_tkl_keras_identity")
+    if identity is not None:
+        return identity[1]  # the class name of the Keras entry it was loaded from
     name = type(module).__name__
     if name == "Model" and getattr(module, "_graph", None) is not None:
         return "Functional"
