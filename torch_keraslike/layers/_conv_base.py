@@ -194,6 +194,13 @@ class BaseConv(Layer):
 
     def call(self, inputs):
         x = inputs.permute(self._to_first) if self._channels_last else inputs
+        if not x.is_cuda and not x.is_contiguous():
+            # On the CPU a convolution whose input and kernel layouts differ copies one
+            # of them on every call: copy the smaller one (a large kernel meeting a
+            # small channels_last input makes the input contiguous instead).
+            kernel = self._parameters.get("kernel")
+            if kernel is not None and kernel.numel() > x.numel():
+                x = x.contiguous()
         outputs = self._convolve(x)
         if self._channels_last:
             outputs = outputs.permute(self._to_last)

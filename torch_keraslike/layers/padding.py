@@ -20,14 +20,17 @@ class _ZeroPadding(Layer):
 
     def _setup(self, data_format):
         self.data_format = _config.standardize_data_format(data_format)
-        flat = [p for pair in reversed(self._pairs) for p in pair]  # F.pad: last axis first
-        self._pads = tuple((0, 0) + tuple(flat) if self.data_format == "channels_last" else flat)
+        # F.pad lists the last axis first; channels_last inputs are padded through their
+        # channels-first view, so the output keeps the input's memory layout.
+        self._pads = tuple(p for pair in reversed(self._pairs) for p in pair)
         self._noop = not any(self._pads)
         self.input_spec = InputSpec(ndim=self._rank + 2)
 
     def call(self, inputs):
         if self._noop:
             return inputs
+        if self.data_format == "channels_last":
+            return F.pad(inputs.movedim(-1, 1), self._pads).movedim(1, -1)
         return F.pad(inputs, self._pads)
 
     def compute_output_shape(self, input_shape):

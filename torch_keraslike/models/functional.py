@@ -118,6 +118,7 @@ class Graph:
         # As Keras, a model built with a one-element list of outputs returns the tensor.
         single = isinstance(outputs, (list, tuple)) and len(outputs) == 1
         self.output_template = map_structure(slot_of, outputs[0] if single else outputs)
+        self.release = self._releases()
         layers, seen = [], set()
         for layer in [t._history[0].layer for t in self.flat_inputs] + [n.layer for n in self.nodes]:
             if id(layer) not in seen:
@@ -133,6 +134,22 @@ class Graph:
                     "to the automatic counter)."
                 )
 
+    def _releases(self):
+        """For each step, the slots no later step reads (and that are not outputs): run
+        drops them at once, so intermediate activations are freed as in a hand-written
+        ``forward`` instead of living until the model returns."""
+        kept = {int(s) for s in flatten(self.output_template) if isinstance(s, _Slot)}
+        last = {}
+        for index, (_, args, kwargs, out_slots) in enumerate(self.plan):
+            reads = [args] if out_slots is None else [s for s in flatten((args, kwargs)) if type(s) is _Slot]
+            for slot in reads:
+                last[int(slot)] = index
+        releases = [[] for _ in self.plan]
+        for slot, index in last.items():
+            if slot not in kept:
+                releases[index].append(slot)
+        return [tuple(r) for r in releases]
+
     def run(self, flat_inputs):
         """Computes the outputs from the flat list of input values."""
         values = [None] * self.num_slots
@@ -141,13 +158,15 @@ class Graph:
         def fill(value):
             return values[value] if type(value) is _Slot else value
 
-        for layer, args, kwargs, out_slots in self.plan:
+        for (layer, args, kwargs, out_slots), release in zip(self.plan, self.release):
             if out_slots is None:
                 values[kwargs] = layer(values[args])
             else:
                 result = layer(*map_structure(fill, args), **map_structure(fill, kwargs))
                 for slot, value in zip(out_slots, flatten(result)):
                     values[slot] = value
+            for slot in release:
+                values[slot] = None
         if type(self.output_template) is _Slot:
             return values[self.output_template]
         return map_structure(fill, self.output_template)
