@@ -718,7 +718,7 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         if self._tkl_init_config is not None:
             return
         try:
-            bound = inspect.signature(type(self).__init__).bind(self, *args, **kwargs)
+            bound = _init_signature(type(self)).bind(self, *args, **kwargs)
         except TypeError:
             return
         config = {}
@@ -769,6 +769,12 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
 
     def extra_repr(self):
         return f"name={self.name!r}, built={self.built}"
+
+
+@functools.lru_cache(maxsize=None)
+def _init_signature(cls):
+    # Computed once per class: every layer records its constructor arguments.
+    return inspect.signature(cls.__init__)
 
 
 def _json_plain(value):

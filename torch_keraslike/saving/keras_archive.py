@@ -7,11 +7,13 @@ declare far more data than they store are refused, and the model is rebuilt thro
 the same untrusted-file steps as every reader (:mod:`._safe_build`).
 """
 
+import contextlib
 import datetime
 import io
 import json
 import os
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 from .._files import atomic_path
 from ._safe_build import corrupted
@@ -89,16 +91,24 @@ def read_archive_weights(path, where):
 
 
 def load_archive(path, custom_objects=None, safe_mode=True):
-    """Loads a model from a Keras 3 ``.keras`` archive (see :func:`tkl.saving.load_model`)."""
+    """Loads a model from a Keras 3 ``.keras`` archive (see :func:`tkl.saving.load_model`).
+
+    The weights member is read (and its checksum verified) in a background thread
+    while the model is rebuilt from the config on ``meta``.
+    """
     where = str(path)
     with _open(path, where) as archive:
         config = _decode_json(_read(archive, CONFIG, where), CONFIG, where)
     if not isinstance(config, dict):
         raise corrupted(where, f"its {CONFIG} must hold a JSON object")
-    weights = read_archive_weights(path, where)
-    with open_h5(weights, f"{where} ({WEIGHTS})") as h5:
-        return build_model(where, config, custom_objects, safe_mode,
-                           lambda model: keras_plan(h5, model, where)[0])
+    with ThreadPoolExecutor(max_workers=1) as pool, contextlib.ExitStack() as stack:
+        weights = pool.submit(read_archive_weights, path, where)
+
+        def make_plan(model):
+            h5 = stack.enter_context(open_h5(weights.result(), f"{where} ({WEIGHTS})"))
+            return keras_plan(h5, model, where)[0]
+
+        return build_model(where, config, custom_objects, safe_mode, make_plan)
 
 
 # --------------------------------------------------------------------- write

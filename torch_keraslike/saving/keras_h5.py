@@ -15,10 +15,11 @@ mismatch changes nothing and names the first layer and weight that do not fit.
 import math
 import os
 
+import numpy as np
 import torch
 
 from .._files import atomic_path
-from .weight_layouts import from_keras, keras_groups, legacy_layers, to_keras
+from .weight_layouts import copy_into, keras_groups, legacy_layers, to_keras
 
 __all__ = ["load_weights", "save_weights"]
 
@@ -85,18 +86,31 @@ def get_dataset(group, path, where):
     dataset = parent[name]
     if not isinstance(dataset, h5py.Dataset):
         raise H5Error(f"{where}: {path!r} is not a dataset.")
-    if dataset.external or dataset.is_virtual:
+    # One property list answers both questions (h5py's properties open it twice each).
+    plist = dataset.id.get_create_plist()
+    if plist.get_external_count() or plist.get_layout() == h5py.h5d.VIRTUAL:
         raise H5Error(f"{where}: the dataset {path!r} reads its data from other files, which a "
                       "weights file never does; the file is refused.")
-    if dataset.dtype.kind not in "fiub":
-        raise H5Error(f"{where}: the dataset {path!r} has dtype {dataset.dtype}, not a numeric array.")
-    declared = math.prod(dataset.shape) * dataset.dtype.itemsize
-    stored = dataset.id.get_storage_size()
-    if declared > _EXPANSION_FLOOR and declared > _MAX_EXPANSION * stored:
-        raise H5Error(f"{where}: the dataset {path!r} declares shape {tuple(dataset.shape)} "
+    dtype, shape = dataset.id.dtype, dataset.id.shape
+    if dtype.kind not in "fiub":
+        raise H5Error(f"{where}: the dataset {path!r} has dtype {dtype}, not a numeric array.")
+    declared = math.prod(shape) * dtype.itemsize
+    stored = dataset.id.get_storage_size() if declared > _EXPANSION_FLOOR else declared
+    if declared > _MAX_EXPANSION * stored:
+        raise H5Error(f"{where}: the dataset {path!r} declares shape {tuple(shape)} "
                       f"({declared} bytes) but stores {stored} bytes; reading it would allocate "
                       "memory the file does not hold, so the file is refused.")
     return dataset
+
+
+def read_array(dataset):
+    """A checked dataset's values as a NumPy array (h5py's low-level read: its indexing
+    machinery costs more than reading a small weight)."""
+    h5py = _h5py()
+    array = np.empty(dataset.id.shape, dtype=dataset.id.dtype)
+    if array.size:
+        dataset.id.read(h5py.h5s.ALL, h5py.h5s.ALL, array)
+    return array
 
 
 def string_attr(obj, name):
@@ -127,17 +141,35 @@ def _fit_error(where, group_label, index, slot, received):
     )
 
 
-def _vars_group(root, path, where):
+def _group_lookup(root, where):
+    """``get(path)``: the group at ``path`` under ``root`` (or None), each group opened
+    once (a file's layers share their parents)."""
+    h5py = _h5py()
+    cache = {"": root}
+
+    def get(path):
+        if path not in cache:
+            parent_path, _, name = path.rpartition("/")
+            parent = get(parent_path)
+            group = None
+            if parent is not None and name and _check_link(parent, name, where):
+                found = parent[name]
+                group = found if isinstance(found, h5py.Group) else None
+            cache[path] = group
+        return cache[path]
+
+    return get
+
+
+def _vars_group(get, path):
     """Keras's lookup of an object's variables, with its fallback for files written by
     tf.keras 2.13 (``_layer_checkpoint_dependencies`` instead of ``layers``)."""
     if not path:
-        return get_group(root, "vars", where)
+        return get("vars")
     for candidate in (path, path.replace("layers", "_layer_checkpoint_dependencies")):
-        group = get_group(root, candidate, where)
-        if group is not None:
-            found = get_group(group, "vars", where)
-            if found is not None:
-                return found
+        found = get(f"{candidate}/vars")
+        if found is not None:
+            return found
     return None
 
 
@@ -145,8 +177,9 @@ def keras_plan(root, model, where, skip_mismatch=False):
     """``[(slot, dataset)]`` pairing every weight of ``model`` with its dataset in a
     Keras 3 weights file, after checking counts and shapes of every layer."""
     plan, skipped = [], []
+    get = _group_lookup(root, where)
     for group in keras_groups(model):
-        found = _vars_group(root, group.path, where)
+        found = _vars_group(get, group.path)
         keys = [] if found is None else list(found.keys())
         label = f'layer "{group.name}" (group {group.path or "/"!r})'
         if len(keys) != len(group.slots) or sorted(keys) != sorted(str(i) for i in range(len(keys))):
@@ -160,7 +193,7 @@ def keras_plan(root, model, where, skip_mismatch=False):
                 "saved it (layers are matched by their order and class, as Keras does)."
             )
         pairs = [(slot, get_dataset(found, str(i), where)) for i, slot in enumerate(group.slots)]
-        bad = [(i, s, d) for i, (s, d) in enumerate(pairs) if tuple(d.shape) != s.keras_shape]
+        bad = [(i, s, d) for i, (s, d) in enumerate(pairs) if d.id.shape != s.keras_shape]
         if bad and skip_mismatch:
             skipped.append(label)
             continue
@@ -205,7 +238,7 @@ def legacy_plan(root, model, where, by_name=False, skip_mismatch=False):
                 f"file holds {len(weight_names)} ({weight_names})."
             )
         layer_pairs = [(slot, get_dataset(group, wn, where)) for slot, wn in zip(slots, weight_names)]
-        bad = [(i, s, d) for i, (s, d) in enumerate(layer_pairs) if tuple(d.shape) != s.keras_shape]
+        bad = [(i, s, d) for i, (s, d) in enumerate(layer_pairs) if d.id.shape != s.keras_shape]
         if bad and skip_mismatch:
             skipped.append(label)
             continue
@@ -223,17 +256,16 @@ def _require_group(root, name, where):
 
 
 def read_plan(plan):
-    """The plan's datasets as tensors in our stored layouts (read before any write)."""
-    return [(slot, from_keras(dataset[()], slot)) for slot, dataset in plan]
+    """The plan's datasets as arrays in Keras's layouts (all read before any write)."""
+    return [(slot, read_array(dataset)) for slot, dataset in plan]
 
 
 def assign(model, values):
-    """Copies ``[(slot, tensor)]`` into ``model``'s weights (converted to their dtype)."""
+    """Copies ``[(slot, array)]`` into ``model``'s weights (our layouts and dtypes)."""
     state = model.state_dict(keep_vars=True)
     with torch.no_grad():
-        for slot, value in values:
-            target = state[slot.key]
-            target.copy_(value.to(dtype=target.dtype))
+        for slot, array in values:
+            copy_into(state[slot.key], array, slot)
 
 
 # ------------------------------------------------------------ weights files

@@ -28,7 +28,7 @@ from torch import nn
 
 from .._layer_weights import _iter_weights
 
-__all__ = ["Group", "Slot", "keras_groups", "legacy_layers", "to_keras", "from_keras"]
+__all__ = ["Group", "Slot", "copy_into", "from_keras", "keras_groups", "legacy_layers", "to_keras"]
 
 # Keras's recurrent layers keep their weights in a ``cell`` sub-layer.
 _CELL_LAYERS = {"LSTM", "GRU", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"}
@@ -90,6 +90,36 @@ def from_keras(array, slot):
     if slot.permutation is not None:
         value = value.permute(tuple(int(i) for i in np.argsort(slot.permutation)))
     return value
+
+
+def _is_kernel_layout(permutation):
+    """Whether ``permutation`` maps a stored ``(out, in, *spatial)`` convolution kernel to
+    Keras's ``(*spatial, in, out)``."""
+    n = len(permutation)
+    return n >= 3 and tuple(permutation) == tuple(range(2, n)) + (1, 0)
+
+
+def copy_into(target, array, slot):
+    """Copies ``array`` (Keras's layout) into the stored weight ``target``.
+
+    A convolution kernel goes through a 2-D transpose first: torch's copy of a 4-D
+    permutation walks memory with large strides, three times slower on big kernels.
+    """
+    value = torch.from_numpy(np.ascontiguousarray(array) if np.ndim(array) else np.array(array))
+    value = value.to(dtype=target.dtype)
+    permutation = slot.permutation
+    if permutation is None:
+        target.copy_(value)
+    elif _is_kernel_layout(permutation):
+        out, inp = target.shape[0], target.shape[1]
+        spatial = value[..., 0, 0].numel()
+        if spatial == 1:  # a 1x1 kernel: one 2-D transpose
+            target.view(out, inp).copy_(value.reshape(inp, out).t())
+        else:
+            columns = value.reshape(spatial, inp * out).t().contiguous()  # (in * out, spatial)
+            target.view(out, inp, spatial).copy_(columns.view(inp, out, spatial).transpose(0, 1))
+    else:
+        target.copy_(value.permute(tuple(int(i) for i in np.argsort(permutation))))
 
 
 def keras_snake_case(name):
