@@ -133,10 +133,18 @@ def run(device="cpu", rounds=15, path=None):
     return results, loads
 
 
-def keras_ratio(results):
-    """Keras 3's forward time over plain torch (the run_all peer column)."""
-    key = "Keras 3 ResNet50"
-    return results[key] / results["plain torch ResNet50 (NCHW)"] if key in results else None
+def rows(device="cpu", rounds=15):
+    """run_all's table rows: ``(title, baseline us, ours us, ratio, target, Keras ratio)``."""
+    forward, loads = run(device, rounds)
+    base, ours = forward["plain torch ResNet50 (NCHW)"], forward["tkl ResNet50 from .keras"]
+    keras = forward.get("Keras 3 ResNet50")
+    table = [(f"ResNet50 from .keras, forward (batch {BATCH}, {SIZE}x{SIZE}, eval)", base * 1e6, ours * 1e6,
+              ours / base, 1.0, None if keras is None else keras / base)]
+    if loads:
+        (ours_cpu, _), (keras_cpu, _) = loads["tkl.saving.load_model"], loads["keras.saving.load_model"]
+        table.append(("ResNet50 .keras load (CPU time), vs keras.saving.load_model", keras_cpu * 1e6,
+                      ours_cpu * 1e6, ours_cpu / keras_cpu, 0.5, None))
+    return table
 
 
 if __name__ == "__main__":

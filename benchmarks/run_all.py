@@ -68,12 +68,20 @@ def main():
         keras = keras_column(module_name, args.device, args.rounds)
         rows.append((title, results[baseline] * 1e6, results[ours] * 1e6, ratio, target, keras))
         print(f"done: {title}: {ratio:.2f}x", flush=True)
+    try:
+        import bench_resnet50
+
+        for row in bench_resnet50.rows(args.device, args.rounds):
+            rows.append(row)
+            print(f"done: {row[0]}: {row[3]:.2f}x", flush=True)
+    except ImportError as error:
+        print(f"skipping the ResNet50 rows: {error}")
     import bench_import
 
     extra = bench_import.run()
     device = torch.cuda.get_device_name() if args.device.startswith("cuda") else _cpu_name()
     print(f"\nMachine: {device}, torch {torch.__version__}, {torch.get_num_threads()} thread(s), device={args.device}")
-    print("| scenario | torch (us) | torch_keraslike (us) | ratio | target | Keras 3 ratio |")
+    print("| scenario | baseline (us) | torch_keraslike (us) | ratio | target | Keras 3 ratio |")
     print("|---|---:|---:|---:|---:|---:|")
     for title, base, ours, ratio, target, keras in rows:
         keras_text = "-" if keras is None else f"{keras:.2f}x"

@@ -59,3 +59,25 @@ def test_mnist_like_fits():
     assert losses[1] < losses[0]
     accuracy = float(out.split("test accuracy: ")[1].split()[0])
     assert accuracy > 0.3  # 10 classes: chance is 0.1
+
+
+@pytest.mark.slow
+def test_keras_zoo_loads_checks_fine_tunes_and_saves_back():
+    from keras_reference import import_keras
+
+    import_keras()
+    out = run_example("keras_zoo.py", "--size", "32", "--steps", "3", "--backend", "eager", timeout=300)
+    assert "a torch.nn.Module: True" in out and "max difference to Keras's outputs" in out
+    losses = [float(line.split("loss ")[1]) for line in out.splitlines() if line.startswith("step")]
+    assert len(losses) == 3 and losses[-1] < losses[0]
+    assert "Keras reloads the fine-tuned file: same outputs: True" in out
+
+
+def test_keras_zoo_takes_a_model_file(tmp_path):
+    import torch_keraslike as tkl
+
+    model = tkl.Sequential([tkl.Input((16, 16, 3)), tkl.layers.Conv2D(4, 3, activation="relu"),
+                            tkl.layers.GlobalAveragePooling2D(), tkl.layers.Dense(3, activation="softmax")])
+    model.save(tmp_path / "small.keras")
+    out = run_example("keras_zoo.py", "--path", str(tmp_path / "small.keras"), "--steps", "2", "--backend", "eager")
+    assert "a torch.nn.Module: True" in out and "saved" in out
