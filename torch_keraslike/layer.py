@@ -374,6 +374,10 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
                 outputs = self.forward(*args, **kwargs)
             else:
                 outputs = nn.Module.__call__(self, *args, **kwargs)
+        except NotImplementedError as error:  # (a RuntimeError: caught first)
+            # A dtype torch has no kernel for ("... not implemented for 'Long'").
+            self._raise_dtype_error(first, error)
+            raise
         except RuntimeError as error:
             # Free unless raised: a kernel's device complaint becomes one that names
             # this layer, the devices and the fix.
@@ -523,7 +527,8 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         """Raises a clear error when the inputs and the weights live on different
         devices (``meta`` included), chained to the kernel's ``error``; returns otherwise."""
         inputs = [t for t in symbolic.flatten((args, kwargs)) if isinstance(t, torch.Tensor)]
-        weights = [w for w in self.weights if not symbolic.is_fake(w)]
+        weights = [t for m in self.modules() for t in (*m._parameters.values(), *m._buffers.values())
+                   if t is not None and not symbolic.is_fake(t)]
         if not inputs or not weights or symbolic.is_fake(inputs[0]):
             return
         input_device, weight_device = inputs[0].device, weights[0].device
@@ -544,6 +549,18 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         raise RuntimeError(_PLACEMENT.format(
             name=self.name, cls=type(self).__name__, input_device=input_device,
             weight_device=weight_device, why=why, fix=fix)) from error
+
+    def _raise_dtype_error(self, first, error):
+        """Raises a clear ``TypeError`` when a kernel has no implementation for the
+        input's dtype; returns otherwise."""
+        first = _first_tensor(first)
+        if "not implemented for" not in str(error) or first is None:
+            return
+        raise TypeError(
+            f'Layer "{self.name}" ({type(self).__name__}) cannot compute on inputs of dtype '
+            f"{dtype_name(first.dtype)} on {first.device}: torch has no kernel for it ({error}). "
+            f"Fix: cast the input to a floating dtype first, e.g. x.to(torch.{dtype_name(self._tkl_dtype)})."
+        ) from error
 
     def _add_activity_loss(self, outputs):
         tensor = _first_tensor(outputs)
