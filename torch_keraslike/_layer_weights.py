@@ -128,7 +128,7 @@ class LayerWeightsMixin:
         Returns:
             The materialised ``torch.nn.Parameter`` or buffer tensor.
         """
-        from . import constraints, initializers, regularizers
+        from . import constraints, initializers, regularizers, variables
 
         state = vars(self)
         if state.get("built") and not state.get("_tkl_building"):
@@ -157,11 +157,14 @@ class LayerWeightsMixin:
         if holder.device.type != "meta":  # on meta: shapes only, a loaded file gives values
             self._initialize_weight(holder, init, shape, dtype, name)
         key = self._free_weight_key(name or "variable")
+        path = state["_tkl_weight_paths"][key] = self._tkl_weight_path(name or key)
+        variables.annotate(holder, path)
         if trainable:
             self._parameters[key] = holder
         else:
             self._buffers[key] = holder
-        state["_tkl_weight_ids"][id(holder)] = (key, False)
+        # (key, adopted by an attribute, named by the caller)
+        state["_tkl_weight_ids"][id(holder)] = (key, False, name is not None)
         meta = {
             "regularizer": regularizers.get(regularizer),
             "constraint": constraints.get(constraint),
@@ -172,6 +175,16 @@ class LayerWeightsMixin:
             _CONSTRAINED_LAYERS.add(self)
             _install_constraint_hook()
         return holder
+
+    def _tkl_weight_path(self, name):
+        """Keras's variable path: the layers being built or called around this one
+        (``multi_head_attention/query``), this layer, then the weight's name."""
+        names, last = [], None
+        for layer in [*CALL_CONTEXT.scope, self]:
+            if layer is not last:  # a layer both called and built appears once
+                names.append(layer.name)
+            last = layer
+        return "/".join([*names, name])
 
     def _initialize_weight(self, holder, init, shape, dtype, name):
         """Fills a new weight from its initializer (a name's object or a callable)."""
@@ -219,9 +232,18 @@ class LayerWeightsMixin:
         Returns True when the assignment was fully handled here.
         """
         ids = self._tkl_weight_ids
-        old, adopted = ids[id(value)]
+        old, adopted, named = ids[id(value)]
+        if not adopted:
+            paths = self._tkl_weight_paths
+            path = paths.pop(old)
+            if not named:  # unnamed weights take the attribute's name in their path too
+                from .variables import annotate
+
+                path = self._tkl_weight_path(name)
+                annotate(value, path)
+            paths[name] = path
         if old == name:
-            ids[id(value)] = (name, True)
+            ids[id(value)] = (name, True, named)
             return False
         if adopted:
             # A second attribute for the same weight: an alias, not a second state entry.
@@ -236,7 +258,7 @@ class LayerWeightsMixin:
             self.register_buffer(name, value)
         if old in self._tkl_weight_meta:
             self._tkl_weight_meta[name] = self._tkl_weight_meta.pop(old)
-        ids[id(value)] = (name, True)
+        ids[id(value)] = (name, True, named)
         return True
 
     # ---------------------------------------------------------- weight lists

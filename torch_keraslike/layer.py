@@ -40,6 +40,7 @@ from ._layer_weights import LayerWeightsMixin, StateDictMismatchError, UnbuiltLa
 from ._masking import MaskingMixin, call_mask_arguments, get_mask, mask_of, set_mask
 from ._naming import to_snake_case, unique_name
 from .input_spec import InputSpec, assert_input_compatibility
+from .variables import annotate, is_annotated
 
 __all__ = ["Layer", "StateDictMismatchError", "UnbuiltLayerWarning"]
 
@@ -184,11 +185,14 @@ def _wrap_build(build):
                     # before any memory is allocated.
                     self._tkl_device = META
                 self.__dict__["_tkl_building"] = True
+                scope = CALL_CONTEXT.scope
+                scope.append(self)  # the name scope of the weights (and sub-layers) made
                 try:
                     # Weights are real even when the build is triggered by shape inference.
                     with symbolic.real_mode():
                         build(self, *args, **kwargs)
                 finally:
+                    scope.pop()
                     self.__dict__.pop("_tkl_building", None)
                 self.built = True
                 self._tkl_build_shapes = _freeze_shapes(shapes)
@@ -307,6 +311,7 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
             _tkl_init_config=None,
             _tkl_weight_meta={},
             _tkl_weight_ids={},
+            _tkl_weight_paths={},
             _losses=[],
             _losses_epoch=0,
             activity_regularizer=activity_regularizer,
@@ -373,7 +378,14 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
                     check(first, self.name, 0)
                 outputs = self.forward(*args, **kwargs)
             else:
-                outputs = nn.Module.__call__(self, *args, **kwargs)
+                # The slow path, which also serves unbuilt layers: sub-layers built in
+                # this call get this layer in their weights' paths, as in Keras.
+                scope = context.scope
+                scope.append(self)
+                try:
+                    outputs = nn.Module.__call__(self, *args, **kwargs)
+                finally:
+                    scope.pop()
         except NotImplementedError as error:  # (a RuntimeError: caught first)
             # A dtype torch has no kernel for ("... not implemented for 'Long'").
             self._raise_dtype_error(first, error)
@@ -616,6 +628,16 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
     def __setstate__(self, state):
         super().__setstate__(state)
         self.input_spec = self._input_spec
+        self._tkl_annotate_weights()  # copies and unpickled weights get their Keras API
+
+    def _tkl_annotate_weights(self):
+        """Re-binds the Keras variable API of this layer's own weights that torch
+        replaced by new tensor objects."""
+        paths = vars(self).get("_tkl_weight_paths", {})
+        for registry in (self._parameters, self._buffers):
+            for key, tensor in registry.items():
+                if tensor is not None and key in paths and not is_annotated(tensor):
+                    annotate(tensor, paths[key])
 
     def build(self, input_shape):
         """Creates the layer's state. Default: no weights of its own.
@@ -694,7 +716,9 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
                 self._tkl_dtype = moved.dtype
             if moved.device != probe.device:
                 self._tkl_device = moved.device
-        return super()._apply(fn, recurse)
+        result = super()._apply(fn, recurse)
+        self._tkl_annotate_weights()  # torch makes new tensors for moved buffers
+        return result
 
     @property
     def dtype(self):
@@ -719,7 +743,14 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         ):
             if self._tkl_adopt_weight(name, value):
                 return None
-        elif isinstance(value, nn.Module) and name not in state["_modules"]:
+        if isinstance(value, torch.Tensor) and (name in state["_parameters"] or name in state["_buffers"]):
+            # A weight replaced (``load_state_dict(assign=True)``...) keeps its Keras API.
+            super().__setattr__(name, value)
+            path = state["_tkl_weight_paths"].get(name)
+            if path is not None and not is_annotated(value):
+                annotate(value, path)
+            return None
+        if isinstance(value, nn.Module) and name not in state["_modules"]:
             if state.get("built") and not state.get("_tkl_building"):
                 raise ValueError(
                     _STATE_AFTER_BUILD.format(name=self.name, what=f"creating sub-layer {name!r}")
