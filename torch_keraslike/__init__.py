@@ -37,16 +37,17 @@ __all__ = [
     "constraints",
     "initializers",
     "layers",
+    "ops",
     "regularizers",
     "saving",
 ]
 
 
 def __getattr__(name):
-    # The built-in layer library is imported on first use (tkl.layers...), keeping
-    # ``import torch_keraslike`` cheap on top of ``import torch``.
-    if name == "layers":
+    # The built-in layer library and the ops are imported on first use (tkl.layers...,
+    # tkl.ops...), keeping ``import torch_keraslike`` cheap on top of ``import torch``.
+    if name in ("layers", "ops"):
         import importlib
 
-        return importlib.import_module(".layers", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'torch_keraslike' has no attribute {name!r}")
