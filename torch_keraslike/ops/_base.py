@@ -15,7 +15,6 @@ Converted values are placed on the device of the tensors among the same op's inp
 an op never moves a CUDA tensor to the CPU.
 """
 
-import functools
 import numbers
 
 import numpy as np
@@ -82,6 +81,7 @@ def _upper_bounds():
 
 
 _UPPER = _upper_bounds()
+_RESULTS = {}  # (dtypes..., floatx) -> promoted torch dtype
 
 
 EPSILON = 1e-7  # Keras's backend epsilon (the fuzz factor of losses and normalizations)
@@ -120,7 +120,6 @@ def to_torch_dtype(dtype, op="ops"):
     return _TORCH_OF[standardize_dtype(dtype, op)]
 
 
-@functools.lru_cache(maxsize=1024)
 def _lattice_result(entries, float_bits):
     names = {name for name, _ in entries}
     weak = [w for _, w in entries]
@@ -171,10 +170,16 @@ def result_type(*dtypes):
     """
     if not dtypes:
         return floatx()
-    entries = tuple(
-        (standardize_dtype(d), d is int or d is float) for d in dtypes
-    )
-    return _TORCH_OF[_lattice_result(entries, str(dtype_name(floatx()))[-2:])]
+    key = dtypes + (floatx(),)
+    if not torch.compiler.is_compiling():  # traced code folds the lattice walk into constants
+        cached = _RESULTS.get(key)
+        if cached is not None:
+            return cached
+    entries = tuple((standardize_dtype(d), d is int or d is float) for d in dtypes)
+    result = _TORCH_OF[_lattice_result(entries, str(dtype_name(floatx()))[-2:])]
+    if not torch.compiler.is_compiling():
+        _RESULTS[key] = result
+    return result
 
 
 def is_float(dtype):
@@ -198,17 +203,17 @@ def _scalar_dtype(value):
 
 
 def _leaf_dtypes(value):
+    """The dtypes (Python types for numbers) of the leaves of a nested list, or None
+    when a leaf is not a number or a numeric array."""
     if isinstance(value, (list, tuple)):
-        return [d for item in value for d in _leaf_dtypes(item)]
+        dtypes = [_leaf_dtypes(item) for item in value]
+        return None if any(d is None for d in dtypes) else [d for group in dtypes for d in group]
     if isinstance(value, (np.ndarray, np.generic)):
-        return [np.dtype(value.dtype).name]
-    if isinstance(value, bool):
-        return [bool]
-    if isinstance(value, int):
-        return [int]
-    if isinstance(value, float):
-        return [float]
-    return [complex]
+        return [np.dtype(value.dtype).name] if value.dtype.kind in "biufc" else None
+    for kind in (bool, int, float, complex):
+        if isinstance(value, kind):
+            return [kind]
+    return None
 
 
 def convert(value, dtype=None, device=None, op="ops"):
@@ -228,10 +233,10 @@ def convert(value, dtype=None, device=None, op="ops"):
             device = next((t.device for t in items if t.device.type != "cpu"), device)
             stacked = torch.stack([t.to(device) if device is not None else t for t in items])
             return stacked if target is None else stacked.to(target)
-        if target is None:
-            leaves = _leaf_dtypes(value)
-            target = result_type(*leaves) if leaves else floatx()
-        return torch.as_tensor(value, dtype=target, device=device)
+        leaves = _leaf_dtypes(value)
+        if leaves is not None:  # numbers only: Keras's promotion of the Python types
+            return torch.as_tensor(value, dtype=target or (result_type(*leaves) if leaves else floatx()),
+                                   device=device)
     if getattr(value, "__module__", "").startswith("torch_keraslike") and hasattr(value, "shape"):
         raise TypeError(f"{op}: a KerasTensor holds no values and cannot be converted to a tensor.")
     try:
@@ -243,6 +248,8 @@ def convert(value, dtype=None, device=None, op="ops"):
             f"{op}: cannot convert an array of dtype {array.dtype} to a tensor; ops take "
             "numbers (bool, int, float, complex). Fix: pass a numeric array or tensor."
         )
+    if any(stride < 0 for stride in array.strides):  # torch cannot view reversed NumPy memory
+        array = array.copy()
     if array.dtype == np.uint16:
         array = array.astype(np.int32)
     elif array.dtype in (np.uint32, np.uint64):

@@ -6,7 +6,7 @@ whole batch: the search loops over time steps, never over samples).
 import torch
 import torch.nn.functional as F
 
-from ._base import canonical_axis, check_int, convert, result_type, shape_str, tensors
+from ._base import canonical_axis, check_int, result_type, shape_str, tensors
 from ._symbolic import exported, keras_op
 
 _PAD = -1

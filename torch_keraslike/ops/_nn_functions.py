@@ -17,11 +17,12 @@ from ._symbolic import exported, keras_op
 
 @keras_op("nn")
 def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
-    """One-hot encoding of integer class ids (negative ids give all-zero vectors).
+    """One-hot encoding of integer class ids (ids outside ``[0, num_classes)`` give
+    all-zero vectors).
 
     Args:
         x: integer tensor of class ids.
-        num_classes: number of classes (ids must be smaller).
+        num_classes: number of classes.
         axis: position of the new class axis in the result.
         dtype: result dtype (default floatx).
         sparse: must be False (no sparse tensors here).
@@ -38,14 +39,12 @@ def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     if sparse:
         raise ValueError("ops.one_hot: sparse=True is not supported on torch; pass sparse=False.")
     num_classes = check_int(num_classes, "ops.one_hot", "num_classes", minimum=1)
-    x = convert(x, op="ops.one_hot").long()
-    if x.numel() and int(x.max()) >= num_classes:
-        raise ValueError(
-            f"ops.one_hot: class id {int(x.max())} is out of range for num_classes={num_classes}; ids must be "
-            "smaller than num_classes."
-        )
-    encoded = F.one_hot(x.clamp(min=0), num_classes) * (x >= 0).unsqueeze(-1)
-    encoded = encoded.to(to_torch_dtype(dtype, "ops.one_hot") if dtype is not None else floatx())
+    x = convert(x, op="ops.one_hot")
+    x = x.long() if x.is_floating_point() else x
+    dtype = to_torch_dtype(dtype, "ops.one_hot") if dtype is not None else floatx()
+    # One comparison (no data-dependent check, so no device sync and no graph break):
+    # ids outside [0, num_classes) give all-zero vectors, as in TensorFlow and JAX.
+    encoded = (x.unsqueeze(-1) == torch.arange(num_classes, device=x.device)).to(dtype)
     return torch.movedim(encoded, -1, canonical_axis(axis, encoded.ndim, "ops.one_hot"))
 
 
@@ -197,7 +196,7 @@ def _statistics(x, axes, keepdims, synchronized):
     if not distributed:
         variance, mean = torch.var_mean(x, dim=axes, correction=0, keepdim=True)
     else:
-        count = float(math.prod(x.shape[a] for a in axes))
+        count = float(math.prod([x.shape[a] for a in axes]))
         totals = torch.cat([x.sum(dim=axes).reshape(-1), (x * x).sum(dim=axes).reshape(-1), x.new_tensor([count])])
         torch.distributed.all_reduce(totals)
         size = (totals.numel() - 1) // 2

@@ -215,7 +215,7 @@ def full(shape, fill_value, dtype=None):
     Args:
         shape: an int or a tuple of ints.
         fill_value: the value (number or tensor broadcastable to ``shape``).
-        dtype: dtype; default Keras's conversion of ``fill_value``.
+        dtype: dtype (default floatx, also for integer values, as in Keras).
 
     Returns:
         A new tensor.
@@ -223,14 +223,13 @@ def full(shape, fill_value, dtype=None):
     Example:
         >>> from torch_keraslike import ops
         >>> ops.full((2,), 7)
-        tensor([7, 7], dtype=torch.int32)
+        tensor([7., 7.])
     """
     shape = _shape(shape, "ops.full")
-    value = convert(fill_value, dtype, op="ops.full")
-    if value.ndim:
-        return torch.broadcast_to(value, shape).clone()
-    return torch.full(shape, value.item() if value.device.type == "cpu" else value, dtype=value.dtype,
-                      device=value.device)
+    dtype = _dtype(dtype, "ops.full")
+    if isinstance(fill_value, (bool, int, float, complex)):
+        return torch.full(shape, fill_value, dtype=dtype)
+    return torch.broadcast_to(convert(fill_value, dtype, op="ops.full"), shape).clone()
 
 
 def _like(name, make, doc, call, result):
@@ -273,8 +272,9 @@ def full_like(x, fill_value, dtype=None):
     """
     x = convert(x, op="ops.full_like")
     dtype = _dtype(dtype, "ops.full_like", x.dtype)
-    value = convert(fill_value, dtype, x.device, op="ops.full_like")
-    return torch.broadcast_to(value, x.shape).clone() if value.ndim else torch.full_like(x, value.item(), dtype=dtype)
+    if isinstance(fill_value, (bool, int, float, complex)):
+        return torch.full_like(x, fill_value, dtype=dtype)
+    return torch.broadcast_to(convert(fill_value, dtype, x.device, op="ops.full_like"), x.shape).clone()
 
 
 @keras_op("numpy")

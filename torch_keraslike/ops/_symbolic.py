@@ -59,7 +59,7 @@ def _has_keras_tensor(values):
 
 def _fail(path, args, kwargs, error):
     """A torch error inside an op, as a ValueError naming the op and its inputs."""
-    inputs = [describe(v) for v in list(args) + list(kwargs.values()) if isinstance(v, torch.Tensor)]
+    inputs = [describe(v) for v in list(args) + list(kwargs.values()) if hasattr(v, "shape") and hasattr(v, "dtype")]
     shown = "; ".join(inputs) or "no tensor inputs"
     message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return ValueError(

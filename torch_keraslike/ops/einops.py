@@ -47,7 +47,7 @@ def rearrange(tensor, pattern, **axes_lengths):
     sizes = {name: int(size) for name, size in axes_lengths.items()}
     for group, dim in zip(source, x.shape):
         unknown = [name for name in group if name not in sizes]
-        known = math.prod(sizes[name] for name in group if name in sizes)
+        known = math.prod([sizes[name] for name in group if name in sizes])
         if len(unknown) > 1 or (not unknown and known != dim) or (unknown and (known == 0 or dim % known)):
             raise ValueError(f"{op}: cannot split an axis of size {dim} into {group} with sizes {axes_lengths}.")
         if unknown:
@@ -58,7 +58,7 @@ def rearrange(tensor, pattern, **axes_lengths):
         raise ValueError(f"{op}: the output axes {flat_target} must use each input axis {names} exactly once.")
     x = x.reshape([sizes[name] for name in names])
     x = x.permute([names.index(name) for name in flat_target])
-    return x.reshape([math.prod(sizes[name] for name in group) for group in target])
+    return x.reshape([math.prod([sizes[name] for name in group]) for group in target])
 
 
 __all__ = exported(globals())
