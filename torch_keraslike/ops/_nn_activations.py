@@ -575,8 +575,8 @@ def _sparsemax(x, axis):
     rank = torch.arange(1, x.shape[axis] + 1, device=x.device, dtype=x.dtype).view(shape)
     support = ordered - (running - 1) / rank > 0
     count = support.sum(dim=axis, keepdim=True)
-    tau = (torch.where(support, running, torch.zeros((), dtype=x.dtype, device=x.device)).sum(
-        dim=axis, keepdim=True) - 1) / count
+    # tau = (sum of the k largest - 1) / k, k the size of the support.
+    tau = (torch.gather(running, axis, count - 1) - 1) / count.to(x.dtype)
     return torch.clamp(x - tau, min=0.0)
 
 

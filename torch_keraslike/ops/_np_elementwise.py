@@ -10,7 +10,7 @@ integer and bool inputs into ``floatx``.
 import torch
 
 from ._base import cast, convert, floatx, is_int, result_type, tensors
-from ._symbolic import exported, keras_op
+from ._symbolic import exported, keras_op, register_keras_name
 
 _EXAMPLE = "\n\nExample:\n    >>> from torch_keraslike import ops\n    >>> ops.{call}\n    {result}\n"
 _ONE = "\n\nArgs:\n    x: input tensor or array-like.\n\nReturns:\n    A tensor of the shape of ``x``"
@@ -50,6 +50,7 @@ def _abs(x):
 
 abs = _define("abs", _abs, "Absolute value, element-wise.", "same dtype (bool unchanged)",
               "abs([-1.5, 2.0])", "tensor([1.5000, 2.0000])", keras_name="Absolute")
+register_keras_name("numpy", "Abs", abs)
 absolute = _define("absolute", _abs, "Absolute value, element-wise (alias of ``abs``).",
                    "same dtype", "absolute([-3])", "tensor([3], dtype=torch.int32)")
 
