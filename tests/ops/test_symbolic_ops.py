@@ -223,3 +223,12 @@ def test_op_layer_constants_follow_the_input_device():
     layer = OpLayer("numpy.add", x2=torch.ones(2))
     assert layer(torch.zeros(2, device="meta")).device.type == "meta"
     assert np.allclose(layer(torch.zeros(2)).numpy(), 1.0)
+
+
+def test_ops_is_a_lazily_imported_public_subpackage():
+    import subprocess
+    import sys
+
+    code = ("import sys, torch_keraslike as tkl; assert 'torch_keraslike.ops' not in sys.modules; "
+            "assert 'ops' in tkl.__all__; tkl.ops.mean; assert 'torch_keraslike.ops' in sys.modules")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0

@@ -214,7 +214,8 @@ def _system(a, b, op):
     a, b = tensors(a, b, op=op)
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise ValueError(f"{op}: a must be square matrices (..., M, M), received shape {shape_str(a.shape)}.")
-    if b.ndim < 1 or (b.shape[-1] if b.ndim == a.ndim - 1 else b.shape[-2]) != a.shape[-1]:
+    vector = b.ndim == 1 or b.ndim == a.ndim - 1
+    if b.ndim < 1 or (b.shape[-1] if vector else b.shape[-2]) != a.shape[-1]:
         raise ValueError(
             f"{op}: b must be (..., M) or (..., M, K) with M = {a.shape[-1]}, received shape {shape_str(b.shape)}."
         )
@@ -260,7 +261,7 @@ def solve_triangular(a, b, lower=False):
         tensor([1., 2.])
     """
     a, b = _system(a, b, "ops.solve_triangular")
-    if b.ndim == a.ndim - 1:
+    if b.ndim == 1 or b.ndim == a.ndim - 1:
         return torch.linalg.solve_triangular(a, b.unsqueeze(-1), upper=not lower).squeeze(-1)
     return torch.linalg.solve_triangular(a, b, upper=not lower)
 
