@@ -643,7 +643,19 @@ def _segment_prod(rng, dtype):
     return (_array(rng, (rows, 2), dtype), rng.integers(0, 3, rows).astype("int32")), {"num_segments": 3}
 
 
+def _full(rng, dtype):
+    value = int(rng.integers(-3, 4)) if rng.random() < 0.5 else float(rng.integers(-6, 6)) / 4
+    return (_shape(rng, 1), value), {"dtype": None if dtype == "default" else dtype}
+
+
+def _like(rng, dtype):
+    return (_array(rng, _shape(rng), dtype),), {}
+
+
 CASES.update({
+    "full": (("default", "int32", "float64", "bool"), _full),
+    "full_like": (("int32", "float32"), lambda rng, dtype: ((_array(rng, _shape(rng), dtype), 2.5), {})),
+    "zeros_like": (ALL, _like), "ones_like": (ALL, _like),
     "arange": (("int", "float"), _range), "linspace": (("float32",), _space), "logspace": (("float32",), _space),
     "geomspace": (("float32",), _space), "eye": (("float32", "int32"), _eye), "tri": (("float32",), _eye),
     "tril": (("float32", "int32"), _triangle), "triu": (("float32", "int32"), _triangle),

@@ -39,21 +39,6 @@ def _any_fake(*values):
     return builtins.any(isinstance(v, torch.Tensor) and is_fake(v) for v in flatten(list(values)))
 
 
-def _pack(structure, flat):
-    """``flat`` (a list of leaves) in the nesting of ``structure`` (see ``flatten``)."""
-    leaves = iter(flat)
-
-    def build(node):
-        if isinstance(node, (list, tuple)):
-            items = [build(item) for item in node]
-            return type(node)(*items) if hasattr(node, "_fields") else type(node)(items)
-        if isinstance(node, dict):
-            return {key: build(value) for key, value in node.items()}
-        return next(leaves)
-
-    return build(structure)
-
-
 
 
 def _check_callable(value, op, name):

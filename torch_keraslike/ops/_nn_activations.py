@@ -12,449 +12,181 @@ from ._base import canonical_axes, canonical_axis, convert, shape_str
 from ._symbolic import exported, keras_op
 
 
-@keras_op("nn")
+def _activation(call, result, **params):
+    """Registers an activation of ``keras.ops.nn`` and completes its one-line docstring
+    with the common sections: ``Args`` (``x`` and the documented ``params``), ``Returns``
+    and an example calling ``ops.<call>`` with its printed ``result``."""
+
+    def decorate(function):
+        args = "\n".join(f"        {name}: {doc}" for name, doc in {"x": "input tensor.", **params}.items())
+        function.__doc__ = (
+            f"{function.__doc__}\n\n    Args:\n{args}\n\n    Returns:\n        A tensor of ``x``'s shape.\n\n"
+            f"    Example:\n        >>> from torch_keraslike import ops\n        >>> ops.{call}\n        {result}\n"
+        )
+        return keras_op("nn")(function)
+
+    return decorate
+
+
+@_activation("relu([-1.0, 2.0])", "tensor([0., 2.])")
 def relu(x):
-    """Rectified linear unit: ``max(x, 0)``.
-
-    Args:
-        x: input tensor.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.relu([-1.0, 2.0])
-        tensor([0., 2.])
-    """
+    """Rectified linear unit: ``max(x, 0)``."""
     x = convert(x, op="ops.relu")
     return F.relu(x)
 
 
-@keras_op("nn")
+@_activation("relu6([-1.0, 8.0])", "tensor([0., 6.])")
 def relu6(x):
-    """ReLU capped at 6: ``min(max(x, 0), 6)``.
-
-    Args:
-        x: input tensor.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.relu6([-1.0, 8.0])
-        tensor([0., 6.])
-    """
+    """ReLU capped at 6: ``min(max(x, 0), 6)``."""
     x = convert(x, op="ops.relu6")
     return F.relu6(x)
 
 
-@keras_op("nn")
+@_activation("sigmoid([0.0])", "tensor([0.5000])")
 def sigmoid(x):
-    """Sigmoid: ``1 / (1 + exp(-x))``.
-
-    Args:
-        x: input tensor.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.sigmoid([0.0])
-        tensor([0.5000])
-    """
+    """Sigmoid: ``1 / (1 + exp(-x))``."""
     x = convert(x, op="ops.sigmoid")
     return torch.sigmoid(x)
 
 
-@keras_op("nn")
+@_activation("sparse_sigmoid([-2.0, 0.0, 2.0])", "tensor([0.0000, 0.5000, 1.0000])")
 def sparse_sigmoid(x):
-    """Sparse sigmoid: 0 for ``x <= -1``, 1 for ``x >= 1``, ``(x + 1) / 2`` between.
-
-    Args:
-        x: input tensor.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.sparse_sigmoid([-2.0, 0.0, 2.0])
-        tensor([0.0000, 0.5000, 1.0000])
-    """
+    """Sparse sigmoid: 0 for ``x <= -1``, 1 for ``x >= 1``, ``(x + 1) / 2`` between."""
     x = convert(x, op="ops.sparse_sigmoid")
     return torch.clamp(0.5 * (x + 1), 0.0, 1.0)
 
 
-@keras_op("nn")
+@_activation("softplus([0.0])", "tensor([0.6931])")
 def softplus(x):
-    """Softplus: ``log(exp(x) + 1)``.
-
-    Args:
-        x: input tensor.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.softplus([0.0])
-        tensor([0.6931])
-    """
+    """Softplus: ``log(exp(x) + 1)``."""
     x = convert(x, op="ops.softplus")
     return F.softplus(x)
 
 
-@keras_op("nn")
+@_activation("softsign([1.0])", "tensor([0.5000])")
 def softsign(x):
-    """Softsign: ``x / (abs(x) + 1)``.
-
-    Args:
-        x: input tensor.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.softsign([1.0])
-        tensor([0.5000])
-    """
+    """Softsign: ``x / (abs(x) + 1)``."""
     x = convert(x, op="ops.softsign")
     return F.softsign(x)
 
 
-@keras_op("nn")
+@_activation("soft_shrink([-1.0, 0.2, 1.0])", "tensor([-0.5000,  0.0000,  0.5000])", threshold='the shrinkage.')
 def soft_shrink(x, threshold=0.5):
-    """Soft shrinkage: ``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, 0 between.
-
-    Args:
-        x: input tensor.
-        threshold: the shrinkage.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.soft_shrink([-1.0, 0.2, 1.0])
-        tensor([-0.5000,  0.0000,  0.5000])
-    """
+    """Soft shrinkage: ``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, 0 between."""
     x = convert(x, op="ops.soft_shrink")
     return F.softshrink(x, threshold)
 
 
-@keras_op("nn")
+@_activation("sparse_plus([-2.0, 0.0, 2.0])", "tensor([0.0000, 0.2500, 2.0000])")
 def sparse_plus(x):
-    """SparsePlus: 0 for ``x <= -1``, ``(x + 1)**2 / 4`` for ``-1 < x < 1``, ``x`` above.
-
-    Args:
-        x: input tensor.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.sparse_plus([-2.0, 0.0, 2.0])
-        tensor([0.0000, 0.2500, 2.0000])
-    """
+    """SparsePlus: 0 for ``x <= -1``, ``(x + 1)**2 / 4`` for ``-1 < x < 1``, ``x`` above."""
     x = convert(x, op="ops.sparse_plus")
     return torch.where(x <= -1, torch.zeros_like(x), torch.where(x < 1, 0.25 * (x + 1) ** 2, x))
 
 
-@keras_op("nn")
+@_activation("silu([0.0])", "tensor([0.])")
 def silu(x):
-    """SiLU, also called swish: ``x * sigmoid(x)``.
-
-    Args:
-        x: input tensor.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.silu([0.0])
-        tensor([0.])
-    """
+    """SiLU, also called swish: ``x * sigmoid(x)``."""
     x = convert(x, op="ops.silu")
     return F.silu(x)
 
 
-@keras_op("nn")
+@_activation("swish([0.0])", "tensor([0.])")
 def swish(x):
-    """Swish (the same function as ``silu``): ``x * sigmoid(x)``.
-
-    Args:
-        x: input tensor.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.swish([0.0])
-        tensor([0.])
-    """
+    """Swish (the same function as ``silu``): ``x * sigmoid(x)``."""
     x = convert(x, op="ops.swish")
     return F.silu(x)
 
 
-@keras_op("nn")
+@_activation("squareplus([0.0])", "tensor([1.])", b='smoothness near 0.')
 def squareplus(x, b=4):
-    """Squareplus: ``(x + sqrt(x**2 + b)) / 2``.
-
-    Args:
-        x: input tensor.
-        b: smoothness near 0.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.squareplus([0.0])
-        tensor([1.])
-    """
+    """Squareplus: ``(x + sqrt(x**2 + b)) / 2``."""
     x = convert(x, op="ops.squareplus")
     return (x + torch.sqrt(x**2 + b)) / 2
 
 
-@keras_op("nn")
+@_activation("log_sigmoid([0.0])", "tensor([-0.6931])")
 def log_sigmoid(x):
-    """Log-sigmoid: ``log(sigmoid(x))``.
-
-    Args:
-        x: input tensor.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.log_sigmoid([0.0])
-        tensor([-0.6931])
-    """
+    """Log-sigmoid: ``log(sigmoid(x))``."""
     x = convert(x, op="ops.log_sigmoid")
     return F.logsigmoid(x)
 
 
-@keras_op("nn")
+@_activation("leaky_relu([-1.0, 1.0])", "tensor([-0.2000,  1.0000])", negative_slope='slope of the negative part.')
 def leaky_relu(x, negative_slope=0.2):
-    """Leaky ReLU: ``x`` for ``x >= 0``, ``negative_slope * x`` below.
-
-    Args:
-        x: input tensor.
-        negative_slope: slope of the negative part.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.leaky_relu([-1.0, 1.0])
-        tensor([-0.2000,  1.0000])
-    """
+    """Leaky ReLU: ``x`` for ``x >= 0``, ``negative_slope * x`` below."""
     x = convert(x, op="ops.leaky_relu")
     return F.leaky_relu(x, negative_slope)
 
 
-@keras_op("nn")
+@_activation("hard_sigmoid([0.0])", "tensor([0.5000])")
 def hard_sigmoid(x):
-    """Hard sigmoid: ``relu6(x + 3) / 6``.
-
-    Args:
-        x: input tensor.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.hard_sigmoid([0.0])
-        tensor([0.5000])
-    """
+    """Hard sigmoid: ``relu6(x + 3) / 6``."""
     x = convert(x, op="ops.hard_sigmoid")
     return F.hardsigmoid(x)
 
 
-@keras_op("nn")
+@_activation("hard_silu([1.0])", "tensor([0.6667])")
 def hard_silu(x):
-    """Hard SiLU, also called hard swish: ``x * relu6(x + 3) / 6``.
-
-    Args:
-        x: input tensor.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.hard_silu([1.0])
-        tensor([0.6667])
-    """
+    """Hard SiLU, also called hard swish: ``x * relu6(x + 3) / 6``."""
     x = convert(x, op="ops.hard_silu")
     return F.hardswish(x)
 
 
-@keras_op("nn")
+@_activation("hard_swish([1.0])", "tensor([0.6667])")
 def hard_swish(x):
-    """Hard swish (the same function as ``hard_silu``).
-
-    Args:
-        x: input tensor.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.hard_swish([1.0])
-        tensor([0.6667])
-    """
+    """Hard swish (the same function as ``hard_silu``)."""
     x = convert(x, op="ops.hard_swish")
     return F.hardswish(x)
 
 
-@keras_op("nn")
+@_activation("elu([-1.0, 1.0])", "tensor([-0.6321,  1.0000])", alpha='scale of the negative part.')
 def elu(x, alpha=1.0):
-    """ELU: ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` below.
-
-    Args:
-        x: input tensor.
-        alpha: scale of the negative part.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.elu([-1.0, 1.0])
-        tensor([-0.6321,  1.0000])
-    """
+    """ELU: ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` below."""
     x = convert(x, op="ops.elu")
     return F.elu(x, alpha)
 
 
-@keras_op("nn")
+@_activation("selu([0.0])", "tensor([0.])")
 def selu(x):
-    """Scaled ELU with the constants of Klambauer et al. (2017).
-
-    Args:
-        x: input tensor.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.selu([0.0])
-        tensor([0.])
-    """
+    """Scaled ELU with the constants of Klambauer et al. (2017)."""
     x = convert(x, op="ops.selu")
     return F.selu(x)
 
 
-@keras_op("nn")
+@_activation("gelu([0.0])", "tensor([0.])", approximate='use the tanh approximation.')
 def gelu(x, approximate=True):
-    """GELU: ``x * Phi(x)``, by default with the tanh approximation (Keras's default).
-
-    Args:
-        x: input tensor.
-        approximate: use the tanh approximation.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.gelu([0.0])
-        tensor([0.])
-    """
+    """GELU: ``x * Phi(x)``, by default with the tanh approximation (Keras's default)."""
     x = convert(x, op="ops.gelu")
     return F.gelu(x, approximate="tanh" if approximate else "none")
 
 
-@keras_op("nn")
+@_activation("celu([0.0])", "tensor([0.])", alpha='scale of the negative part.')
 def celu(x, alpha=1.0):
-    """CELU: ``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``.
-
-    Args:
-        x: input tensor.
-        alpha: scale of the negative part.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.celu([0.0])
-        tensor([0.])
-    """
+    """CELU: ``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     x = convert(x, op="ops.celu")
     return F.celu(x, alpha)
 
 
-@keras_op("nn")
+@_activation("tanh_shrink([0.0])", "tensor([0.])")
 def tanh_shrink(x):
-    """Tanh shrink: ``x - tanh(x)``.
-
-    Args:
-        x: input tensor.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.tanh_shrink([0.0])
-        tensor([0.])
-    """
+    """Tanh shrink: ``x - tanh(x)``."""
     x = convert(x, op="ops.tanh_shrink")
     return F.tanhshrink(x)
 
 
-@keras_op("nn")
+@_activation("hard_tanh([-2.0, 0.5])", "tensor([-1.0000,  0.5000])")
 def hard_tanh(x):
-    """Hard tanh: ``x`` clipped to ``[-1, 1]``.
-
-    Args:
-        x: input tensor.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.hard_tanh([-2.0, 0.5])
-        tensor([-1.0000,  0.5000])
-    """
+    """Hard tanh: ``x`` clipped to ``[-1, 1]``."""
     x = convert(x, op="ops.hard_tanh")
     return F.hardtanh(x, -1.0, 1.0)
 
 
-@keras_op("nn")
+@_activation("hard_shrink([-1.0, 0.2])", "tensor([-1.,  0.])", threshold='the threshold.')
 def hard_shrink(x, threshold=0.5):
-    """Hard shrinkage: ``x`` where ``|x| > threshold``, else 0.
-
-    Args:
-        x: input tensor.
-        threshold: the threshold.
-
-    Returns:
-        A tensor of ``x``'s shape.
-
-    Example:
-        >>> from torch_keraslike import ops
-        >>> ops.hard_shrink([-1.0, 0.2])
-        tensor([-1.,  0.])
-    """
+    """Hard shrinkage: ``x`` where ``|x| > threshold``, else 0."""
     x = convert(x, op="ops.hard_shrink")
     return F.hardshrink(x, threshold)
-
 
 
 def _glu(x, axis):

@@ -31,11 +31,8 @@ def _matmul_shapes_ok(a, b):
     inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if inner_a != inner_b:
         return False
-    try:
-        torch.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    except RuntimeError:
-        return False
-    return True
+    # Leading (batch) axes broadcast: equal or 1, counted from the end.
+    return all(m == n or m == 1 or n == 1 for m, n in zip(reversed(a.shape[:-2]), reversed(b.shape[:-2])))
 
 
 @keras_op("numpy")
@@ -68,14 +65,14 @@ def matmul(x1, x2):
     else:
         result = result_type(a.dtype, b.dtype)
     compute = _compute_dtype(result, a.device)
-    return cast(torch.matmul(a.to(compute), b.to(compute)), result)
+    return cast(torch.matmul(cast(a, compute), cast(b, compute)), result)
 
 
 def _float_product(x1, x2, op, fn):
     a, b = tensors(x1, x2, op=op)
     result = result_type(a.dtype, b.dtype)
     compute = _compute_dtype(result, a.device, floating=True)
-    return cast(fn(a.to(compute), b.to(compute)), result)
+    return cast(fn(cast(a, compute), cast(b, compute)), result)
 
 
 @keras_op("numpy")

@@ -86,7 +86,7 @@ def mean(x, axis=None, keepdims=False):
     if _empty_axis(axis):
         return x
     compute, result = _mean_dtypes(x)
-    return cast(torch.mean(x.to(compute), dim=_dims(x, axis, "ops.mean"), keepdim=keepdims), result)
+    return cast(torch.mean(cast(x, compute), dim=_dims(x, axis, "ops.mean"), keepdim=keepdims), result)
 
 
 def _extremum(x, axis, keepdims, initial, name, torch_fn, combine):

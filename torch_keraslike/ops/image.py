@@ -127,6 +127,16 @@ def _spatial(images, data_format):
     return (images.shape[-3], images.shape[-2]) if data_format == "channels_last" else images.shape[-2:]
 
 
+def _edges(before, after, target, size, sign):
+    """``(before, after, target)`` along one axis from two of them: padding adds
+    (``sign=1``, ``target = size + before + after``), cropping removes (``sign=-1``)."""
+    if before is None:
+        before = sign * (target - size) - after
+    elif after is None:
+        after = sign * (target - size) - before
+    return before, after, size + sign * (before + after)
+
+
 @keras_op("image")
 def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None, right_padding=None,
                target_height=None, target_width=None, data_format=None):
@@ -158,10 +168,8 @@ def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
     values = [top_padding, left_padding, bottom_padding, right_padding, target_height, target_width]
     _box_args(names, values, op)
     height, width = _spatial(images, data_format)
-    top = top_padding if top_padding is not None else target_height - bottom_padding - height
-    bottom = bottom_padding if bottom_padding is not None else target_height - top - height
-    left = left_padding if left_padding is not None else target_width - right_padding - width
-    right = right_padding if right_padding is not None else target_width - left - width
+    top, bottom, _ = _edges(top_padding, bottom_padding, target_height, height, 1)
+    left, right, _ = _edges(left_padding, right_padding, target_width, width, 1)
     for name, value in (("top_padding", top), ("bottom_padding", bottom), ("left_padding", left),
                         ("right_padding", right)):
         if value < 0:
@@ -201,10 +209,8 @@ def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=N
     values = [top_cropping, left_cropping, bottom_cropping, right_cropping, target_height, target_width]
     _box_args(names, values, op)
     height, width = _spatial(images, data_format)
-    top = top_cropping if top_cropping is not None else height - target_height - bottom_cropping
-    new_h = target_height if target_height is not None else height - bottom_cropping - top
-    left = left_cropping if left_cropping is not None else width - target_width - right_cropping
-    new_w = target_width if target_width is not None else width - right_cropping - left
+    top, _, new_h = _edges(top_cropping, bottom_cropping, target_height, height, -1)
+    left, _, new_w = _edges(left_cropping, right_cropping, target_width, width, -1)
     if top < 0 or left < 0 or new_h < 0 or new_w < 0 or top + new_h > height or left + new_w > width:
         raise ValueError(f"{op}: the crop (top={top}, left={left}, height={new_h}, width={new_w}) does not fit "
                          f"in images of {height}x{width}.")
