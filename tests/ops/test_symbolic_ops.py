@@ -102,6 +102,8 @@ def test_config_may_only_name_registered_ops():
         OpLayer.from_config({"name": "x"})
     with pytest.raises(TypeError, match=r"ops.numpy.mean has no arguments \['bogus'\]"):
         OpLayer.from_config({"name": "x", "op": "numpy.mean", "bogus": 1})
+    with pytest.raises(ValueError, match=r"OpLayer config: invalid dtype 'load'"):
+        OpLayer.from_config({"name": "x", "op": "numpy.add", "x2": {"__array__": [1.0], "dtype": "load"}})
 
 
 def test_registered_functions_serialize_by_name_and_others_are_refused():

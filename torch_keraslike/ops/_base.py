@@ -182,10 +182,6 @@ def result_type(*dtypes):
     return result
 
 
-def is_float(dtype):
-    return dtype.is_floating_point
-
-
 def is_int(dtype):
     """Integer (not bool) torch dtype."""
     return not dtype.is_floating_point and not dtype.is_complex and dtype is not torch.bool
@@ -341,15 +337,3 @@ def check_choice(value, choices, op, name):
     if value not in choices:
         raise ValueError(f"{op}: invalid {name}={value!r}; expected one of {tuple(choices)}.")
     return value
-
-
-def broadcast_shapes(op, *tensors_):
-    """The broadcast shape of the tensors, or a ValueError naming ``op``."""
-    try:
-        return torch.broadcast_shapes(*(t.shape for t in tensors_))
-    except RuntimeError:
-        shapes = ", ".join(shape_str(t.shape) for t in tensors_)
-        raise ValueError(
-            f"{op}: the input shapes {shapes} cannot be broadcast together (sizes must match "
-            "or be 1, counted from the last axis)."
-        ) from None

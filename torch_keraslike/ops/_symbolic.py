@@ -28,7 +28,7 @@ from ..layer import Layer
 from ..saving import decode_constant, encode_constant, get_registered_name, get_registered_object
 from ..saving import register_serializable
 from ..symbolic import KerasTensor
-from ._base import describe
+from ._base import describe, standardize_dtype, to_torch_dtype
 
 __all__ = ["OpLayer", "exported", "get_op", "get_op_by_keras_name", "keras_op", "registered_ops"]
 
@@ -57,19 +57,26 @@ def _has_keras_tensor(values):
     return False
 
 
-def _fail(path, args, kwargs, error):
-    """A torch error inside an op, as a ValueError naming the op and its inputs."""
+def display_name(path):
+    """How messages name the op of ``path``: ``ops.mean``, ``ops.image.resize``."""
+    module, name = path.split(".")
+    return f"ops.image.{name}" if module == "image" else f"ops.{name}"
+
+
+def _fail(path, args, kwargs, error, kind=ValueError):
+    """A torch error inside an op, as a ``kind`` error naming the op and its inputs."""
     inputs = [describe(v) for v in list(args) + list(kwargs.values()) if hasattr(v, "shape") and hasattr(v, "dtype")]
     shown = "; ".join(inputs) or "no tensor inputs"
     message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return ValueError(
-        f"ops.{path.split('.')[-1]} rejected its inputs ({shown}): {message}. Check the shapes, "
+    return kind(
+        f"{display_name(path)} rejected its inputs ({shown}): {message}. Check the shapes, "
         f"dtypes and arguments against the documentation of tkl.ops.{path}."
     )
 
 
 def run_op(path, fn, args, kwargs, wrap_errors=True):
-    """Calls ``fn``, turning torch's kernel errors into ``ValueError``s that name the op."""
+    """Calls ``fn``, turning torch's kernel errors into ``ValueError``s (its argument
+    errors into ``TypeError``s) that name the op and describe its inputs."""
     if not wrap_errors or torch.compiler.is_compiling():
         return fn(*args, **kwargs)
     try:
@@ -78,9 +85,13 @@ def run_op(path, fn, args, kwargs, wrap_errors=True):
         raise
     except (RuntimeError, IndexError) as error:
         raise _fail(path, args, kwargs, error) from None
+    except TypeError as error:
+        if str(error).startswith("ops."):  # ours: already names the op
+            raise
+        raise _fail(path, args, kwargs, error, TypeError) from None
 
 
-def keras_op(module, *, keras_name=None, symbolic=True, wrap_errors=True, aliases=()):
+def keras_op(module, *, keras_name=None, symbolic=True, wrap_errors=True):
     """Registers an op of ``tkl.ops.<module>`` and adds the functional-API dispatch.
 
     Args:
@@ -91,7 +102,6 @@ def keras_op(module, *, keras_name=None, symbolic=True, wrap_errors=True, aliase
         symbolic: False for ops that handle ``KerasTensor``s themselves (``shape``).
         wrap_errors: False for ops that run user callables (``cond``), whose errors
             must surface unchanged.
-        aliases: other public names of the same op (``"absolute"`` for ``abs``).
     """
 
     def decorate(fn):
@@ -113,8 +123,6 @@ def keras_op(module, *, keras_name=None, symbolic=True, wrap_errors=True, aliase
         op._tkl_op_signature = signature
         _OPS[path] = op
         _KERAS_NAMES[(module, keras_name or _camel(fn.__name__))] = path
-        for alias in aliases:
-            _OPS[f"{module}.{alias}"] = op
         return op
 
     return decorate
@@ -133,7 +141,7 @@ def exported(namespace):
 
 
 def registered_ops():
-    """``{public path: function}`` of every op (aliases included)."""
+    """``{public path: function}`` of every op."""
     return dict(_OPS)
 
 
@@ -187,7 +195,7 @@ def _symbolic_call(op, args, kwargs):
     try:
         bound = signature.bind(*args, **kwargs)
     except TypeError as error:
-        raise TypeError(f"ops.{path.split('.')[-1]}{signature}: {error}") from None
+        raise TypeError(f"{display_name(path)}{signature}: {error}") from None
     bound.apply_defaults()
     constants, call_args, call_kwargs = {}, [], {}
     for name, value in bound.arguments.items():
@@ -212,6 +220,8 @@ def _encode(value, layer_name, op_path):
         return {"__array__": tensor.tolist(), "dtype": dtype_name(tensor.dtype)}
     if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
         return np.dtype(value).name
+    if isinstance(value, type) and value in (bool, int, float, complex):  # Python types as dtypes
+        return standardize_dtype(value)
     if isinstance(value, tuple):
         return {"__tuple__": [_encode(v, layer_name, op_path) for v in value]}
     if isinstance(value, list):
@@ -236,7 +246,8 @@ def _decode(value, custom_objects=None):
     if not isinstance(value, dict):
         return value
     if "__array__" in value:
-        return torch.tensor(value["__array__"], dtype=getattr(torch, value["dtype"]))
+        # The dtype is looked up among dtype names only (no attribute of torch by name).
+        return torch.tensor(value["__array__"], dtype=to_torch_dtype(value["dtype"], "OpLayer config"))
     if "__tuple__" in value:
         return tuple(_decode(v, custom_objects) for v in value["__tuple__"])
     if "__function__" in value:
@@ -332,7 +343,7 @@ class OpLayer(Layer):
             return super().compute_output_spec(*args, **kwargs)
         except _DATA_DEPENDENT:
             raise ValueError(
-                f"ops.{self.op.__name__} has an output whose shape or value depends on the data, "
+                f"{display_name(self.op._tkl_op_path)} has an output whose shape or value depends on the data, "
                 "so it cannot be applied to symbolic tensors (KerasTensors). Fix: call it on real "
                 "tensors, e.g. inside a layer's call()."
             ) from None
