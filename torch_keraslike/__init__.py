@@ -38,6 +38,7 @@ __all__ = [
     "constraints",
     "initializers",
     "layers",
+    "ops",
     "random",
     "regularizers",
     "saving",
@@ -46,7 +47,9 @@ __all__ = [
 
 # Imported on first use (tkl.layers..., tkl.utils...), keeping ``import torch_keraslike``
 # cheap on top of ``import torch``.
-_LAZY_SUBMODULES = ("layers", "utils", "random", "backend")
+# Imported on first use (tkl.layers, tkl.ops...), keeping ``import torch_keraslike`` cheap
+# on top of ``import torch``.
+_LAZY_SUBMODULES = ("layers", "ops", "utils", "random", "backend")
 
 
 def __getattr__(name):
