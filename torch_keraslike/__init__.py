@@ -45,8 +45,6 @@ __all__ = [
     "utils",
 ]
 
-# Imported on first use (tkl.layers..., tkl.utils...), keeping ``import torch_keraslike``
-# cheap on top of ``import torch``.
 # Imported on first use (tkl.layers, tkl.ops...), keeping ``import torch_keraslike`` cheap
 # on top of ``import torch``.
 _LAZY_SUBMODULES = ("layers", "ops", "utils", "random", "backend")

@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+import torch_keraslike as tkl
+
 from torch_keraslike.training import losses, metrics, optimizers
 from torch_keraslike.training.losses import CompiledLoss
 from torch_keraslike.training.metrics import CompiledMetrics
@@ -261,3 +263,16 @@ def test_optimizer_specs_and_errors():
         optimizers.get(lambda p: 3).create(params())
     with pytest.raises(TypeError, match="optimizer must be a Keras name"):
         optimizers.get(3)
+
+
+def test_epsilon_setting_reaches_losses_ops_and_constraints():
+    y_true, y_pred = torch.ones(1, 1), torch.zeros(1, 1)
+    default = float(losses.BinaryCrossentropy()(y_true, y_pred))
+    previous = tkl.config.epsilon()
+    tkl.backend.set_epsilon(0.1)
+    try:
+        assert float(losses.BinaryCrossentropy()(y_true, y_pred)) == pytest.approx(-np.log(0.1), rel=1e-5)
+        assert float(tkl.ops.binary_crossentropy(y_true, y_pred).mean()) == pytest.approx(-np.log(0.1), rel=1e-5)
+    finally:
+        tkl.backend.set_epsilon(previous)
+    assert float(losses.BinaryCrossentropy()(y_true, y_pred)) == pytest.approx(default)

@@ -84,7 +84,6 @@ _UPPER = _upper_bounds()
 _RESULTS = {}  # (dtypes..., floatx) -> promoted torch dtype
 
 
-EPSILON = 1e-7  # Keras's backend epsilon (the fuzz factor of losses and normalizations)
 
 
 def floatx():

@@ -10,9 +10,12 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ._base import EPSILON, canonical_axes, canonical_axis, check_int, convert, floatx, result_type
+from .. import config
+from .._numerics import clip_probabilities
+from ._base import canonical_axes, canonical_axis, check_int, convert, floatx, result_type
 from ._base import shape_str, tensors, to_torch_dtype
 from ._symbolic import exported, keras_op
+
 
 
 @keras_op("nn")
@@ -110,7 +113,7 @@ def binary_crossentropy(target, output, from_logits=False):
     target = target.to(output.dtype)
     if from_logits:
         return F.binary_cross_entropy_with_logits(output, target, reduction="none")
-    return F.binary_cross_entropy(output.clamp(EPSILON, 1.0 - EPSILON), target, reduction="none")
+    return F.binary_cross_entropy(clip_probabilities(output), target, reduction="none")
 
 
 @keras_op("nn")
@@ -141,7 +144,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
         log_prob = F.log_softmax(output, dim=axis)
     else:
         output = output / torch.sum(output, dim=axis, keepdim=True)
-        log_prob = torch.log(output.clamp(EPSILON, 1.0 - EPSILON))
+        log_prob = torch.log(clip_probabilities(output))
     return -torch.sum(target * log_prob, dim=axis)
 
 
@@ -185,7 +188,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         losses = F.cross_entropy(logits, labels, reduction="none")
     else:
         probs = logits / torch.sum(logits, dim=1, keepdim=True)
-        losses = F.nll_loss(torch.log(probs.clamp(EPSILON, 1.0 - EPSILON)), labels, reduction="none")
+        losses = F.nll_loss(torch.log(clip_probabilities(probs)), labels, reduction="none")
     return losses if output.ndim > 1 else losses.squeeze(0)
 
 
@@ -315,7 +318,7 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwarg
     rms_scaling = kwargs.pop("rms_scaling", False)
     if kwargs:
         raise TypeError(f"{op} got unexpected keyword arguments {sorted(kwargs)}.")
-    epsilon = EPSILON if epsilon is None else epsilon
+    epsilon = config.epsilon() if epsilon is None else epsilon
     x = convert(x, op=op)
     dtype = x.dtype
     x = x.to(torch.float64 if dtype == torch.float64 else result_type(dtype, "float32"))
@@ -354,7 +357,7 @@ def rms_normalization(x, scale=None, axis=-1, epsilon=None):
         tensor([[0.8485, 1.1314]])
     """
     op = "ops.rms_normalization"
-    epsilon = EPSILON if epsilon is None else epsilon
+    epsilon = config.epsilon() if epsilon is None else epsilon
     x = convert(x, op=op)
     dtype = x.dtype
     x = x.to(torch.float64 if dtype == torch.float64 else result_type(dtype, "float32"))
@@ -389,7 +392,7 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     """
     if not isinstance(order, int) or isinstance(order, bool) or order < 1:
         raise ValueError(f"ops.normalize: order must be an int >= 1, received order={order!r}.")
-    epsilon = EPSILON if epsilon is None else epsilon
+    epsilon = config.epsilon() if epsilon is None else epsilon
     x = convert(x, op="ops.normalize")
     if x.ndim == 0:
         x = x.unsqueeze(0)
