@@ -265,7 +265,7 @@ def test_optimizer_specs_and_errors():
         optimizers.get(3)
 
 
-def test_epsilon_setting_reaches_losses_ops_and_constraints():
+def test_epsilon_setting_reaches_losses_and_ops():
     y_true, y_pred = torch.ones(1, 1), torch.zeros(1, 1)
     default = float(losses.BinaryCrossentropy()(y_true, y_pred))
     previous = tkl.config.epsilon()
