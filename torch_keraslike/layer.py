@@ -163,6 +163,10 @@ class _LayerMeta(type):
         layer._tkl_record_init_args(args, kwargs)
         if layer._tkl_init_input_shape is not None:
             layer.build((None,) + tuple(layer._tkl_init_input_shape))
+        elif cls.build_at_init and cls.build is Layer.build:
+            # As Keras: a layer with no state to create (and no build of its own) is
+            # built as soon as it exists (``MaxPooling2D().built is True``).
+            layer.built = True
         return layer
 
 
@@ -254,6 +258,9 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
     # normalization) cast integer, bool and unsigned inputs to their compute dtype, as
     # Keras's ops promote them; shape-only layers (Reshape, Flatten...) keep the dtype.
     cast_integer_inputs = False
+    # Layers without state (pooling, activations, dropout...) are built at construction,
+    # as Keras builds them; a subclass that defines its own build() is not.
+    build_at_init = False
 
     def __init__(
         self,

@@ -34,6 +34,8 @@ class _GlobalPooling(Layer):
         when ``keepdims=True``.
     """
 
+    build_at_init = True
+
     _rank = 2
     _mode = "max"
 
