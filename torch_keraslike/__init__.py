@@ -36,8 +36,11 @@ __all__ = [
     "executing_eagerly",
     "function",
     "constraints",
+    "dtype_policies",
     "initializers",
     "layers",
+    "optimizers",
+    "quantization",
     "random",
     "regularizers",
     "saving",
@@ -46,7 +49,7 @@ __all__ = [
 
 # Imported on first use (tkl.layers..., tkl.utils...), keeping ``import torch_keraslike``
 # cheap on top of ``import torch``.
-_LAZY_SUBMODULES = ("layers", "utils", "random", "backend")
+_LAZY_SUBMODULES = ("layers", "utils", "random", "backend", "optimizers", "dtype_policies", "quantization")
 
 
 def __getattr__(name):

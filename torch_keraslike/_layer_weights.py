@@ -5,6 +5,7 @@ Trainable weights are ``torch.nn.Parameter``s, non-trainable state is a buffer, 
 registered under the attribute name they are assigned to.
 """
 
+import json
 import threading
 import warnings
 import weakref
@@ -378,18 +379,23 @@ class LayerWeightsMixin:
     _save_to_state_dict = nn.Module._save_to_state_dict
 
     def get_extra_state(self):
-        """The build configuration travels in ``state_dict()`` under ``_extra_state``."""
-        return self.get_build_config() or {}
+        """The build configuration travels in ``state_dict()`` under ``_extra_state``, as
+        a ``uint8`` tensor of its JSON text (empty before build), so that every tool that
+        expects tensors in a state dict (safetensors, ONNX export, distributed
+        checkpoints) takes it."""
+        return encode_build_config(self.get_build_config())
 
     def set_extra_state(self, state):
-        if state and not self.built:
-            self.build_from_config(state)
+        if not self.built:  # a built layer keeps its own configuration
+            config = decode_build_config(state)
+            if config:
+                self.build_from_config(config)
 
     def _lazy_load_hook(self, state_dict, prefix, *args):
         # torch's lazy-module load pre-hook: an unbuilt layer builds from the
         # checkpoint's build configuration before its weights are loaded.
         if not self.built:
-            config = state_dict.get(prefix + "_extra_state")
+            config = decode_build_config(state_dict.get(prefix + "_extra_state"))
             if config:
                 self.build_from_config(config)
 
@@ -445,9 +451,37 @@ class LossCollector:
         return losses
 
 
+def encode_build_config(config):
+    """A build configuration (JSON values) as a ``uint8`` tensor of its JSON text."""
+    if not config:
+        return torch.zeros(0, dtype=torch.uint8)
+    return torch.frombuffer(bytearray(json.dumps(config, sort_keys=True).encode()), dtype=torch.uint8)
+
+
+def decode_build_config(value):
+    """The build configuration of an ``_extra_state`` entry: the tensor written by
+    :func:`encode_build_config`, or the dict older checkpoints held."""
+    if value is None or isinstance(value, dict):
+        return value or None
+    if isinstance(value, torch.Tensor):
+        if value.numel() == 0 or value.is_meta:
+            return None
+        if value.dtype != torch.uint8 or value.dim() != 1:
+            raise ValueError(
+                f"An _extra_state entry must be the uint8 JSON text of a build configuration, "
+                f"received a {value.dtype} tensor of shape {tuple(value.shape)}. Fix: load a "
+                "state dict written by torch_keraslike's state_dict()."
+            )
+        try:
+            return json.loads(bytes(value.cpu().numpy()).decode())
+        except (UnicodeDecodeError, ValueError) as error:
+            raise ValueError(f"An _extra_state entry holds no valid build configuration ({error}).") from None
+    raise ValueError(f"An _extra_state entry must be a tensor or a dict, received {type(value).__name__}.")
+
+
 def _build_from_state_dict(module, state_dict, prefix):
     if isinstance(module, LayerWeightsMixin) and not module.built:
-        config = state_dict.get(prefix + "_extra_state")
+        config = decode_build_config(state_dict.get(prefix + "_extra_state"))
         if config:
             module.build_from_config(config)
     for name, child in module._modules.items():
@@ -467,8 +501,8 @@ def _prepare_state_dict(module, state_dict, strict, assign):
                 problems.append(f"missing key {key!r}")
             continue
         given = state_dict[key]
-        if not isinstance(current, torch.Tensor):
-            continue
+        if not isinstance(current, torch.Tensor) or key.endswith("_extra_state"):
+            continue  # build configurations: used above, their size is their text's
         if not isinstance(given, torch.Tensor):
             problems.append(
                 f"value for {key!r} is a {type(given).__name__}, expected a torch.Tensor "

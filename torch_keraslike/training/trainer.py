@@ -34,10 +34,11 @@ import operator
 import torch
 from torch.nn.parameter import UninitializedTensorMixin
 
+from .. import _distributed_env as dist_env
 from .. import callbacks as callbacks_module
 from .._call_context import CALL_CONTEXT
 from .._layer_weights import LayerWeightsMixin, LossCollector
-from . import optimizers
+from . import distributed, mixed_precision, optimizers
 from .data import (ArrayAdapter, DataLoader, concat_batches, flatten, make_adapter, map_structure,
                    num_samples, to_device)
 from .losses import CompiledLoss
@@ -57,9 +58,17 @@ how to {what}. Example:
 class _TrainState:
     """What ``compile`` configured, and the running state of the current run."""
 
-    def __init__(self, optimizer, loss, metrics, jit):
+    def __init__(self, optimizer, loss, metrics, jit, distribute=None, auto_scale_loss=True):
         self.optimizer_spec = optimizer
-        self.optimizer = optimizer if isinstance(optimizer, torch.optim.Optimizer) else None
+        ready = isinstance(optimizer, torch.optim.Optimizer) and not (
+            isinstance(optimizer, optimizers.Optimizer) and not optimizer.built)
+        self.optimizer = optimizer if ready else None
+        self.distribute = distribute
+        self.auto_scale_loss = bool(auto_scale_loss)
+        self.dist = distributed.Distribution(None)
+        self.ddp = None  # the DistributedDataParallel wrapper, made on the first distributed fit
+        self.scaler = None  # torch's GradScaler under the "mixed_float16" policy
+        self.low_precision = False  # some layer computes in float16/bfloat16
         self.loss = loss
         self.metrics = metrics
         self.jit = jit
@@ -74,6 +83,8 @@ class _TrainState:
     def __getstate__(self):
         state = dict(self.__dict__)
         state["compiled"] = {}  # torch.compile wrappers are rebuilt on demand
+        state["ddp"] = None  # process-group bound: rebuilt by the next distributed fit
+        state["dist"] = distributed.Distribution(None)
         return state
 
     def function(self, name, fn):
@@ -112,6 +123,10 @@ class _TrainState:
     def logs(self):
         """The running values as Python floats (syncs with the device)."""
         return {key: float(value) for key, value in self.result_tensors().items()}
+
+    def global_logs(self, model):
+        """:meth:`logs` summed over every process of a distributed run (collective)."""
+        return self.dist.reduce_logs(self, model)
 
     @property
     def names(self):
@@ -167,7 +182,7 @@ class Trainer:
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer=None, loss=None, metrics=None, jit_compile=False, *, loss_weights=None,
-                jit_backend=None, run_eagerly=None, **kwargs):
+                jit_backend=None, run_eagerly=None, auto_scale_loss=True, distribute=None, **kwargs):
         """Configures the model for training (Keras), or compiles its forward (torch).
 
         Two meanings, told apart by the arguments:
@@ -198,6 +213,11 @@ class Trainer:
             loss_weights: list or dict weighting each output's loss.
             jit_backend: shortcut for the ``torch.compile`` backend of ``jit_compile``.
             run_eagerly: True turns ``jit_compile`` off (debugging).
+            auto_scale_loss: under the ``"mixed_float16"`` policy, scale the loss with
+                torch's ``GradScaler`` (Keras's ``LossScaleOptimizer``).
+            distribute: ``None``/``"auto"`` (DDP when a ``torch.distributed`` process
+                group of 2+ processes exists), ``"ddp"``, ``"fsdp"`` (FSDP2), or False;
+                see :mod:`~torch_keraslike.training.distributed`.
             **kwargs: ``torch.compile`` options, only for the torch meaning.
 
         Example:
@@ -210,7 +230,8 @@ class Trainer:
             'Adam'
         """
         if (optimizer is None and loss is None and metrics is None and jit_compile is False
-                and loss_weights is None and jit_backend is None and run_eagerly is None):
+                and loss_weights is None and jit_backend is None and run_eagerly is None
+                and distribute is None):
             return super().compile(**kwargs)
         if kwargs:
             raise TypeError(
@@ -226,7 +247,10 @@ class Trainer:
             loss=None if loss is None else CompiledLoss(loss, loss_weights),
             metrics=CompiledMetrics(metrics),
             jit=_jit_options(jit_compile, jit_backend, run_eagerly),
+            distribute=distribute,
+            auto_scale_loss=auto_scale_loss,
         )
+        distributed.check_mode(distribute, "compile")
         if not self._unbuilt_layer_names():
             self._tkl_make_optimizer(state)
         vars(self)["_tkl_train"] = state
@@ -280,6 +304,10 @@ class Trainer:
                     "train. Fix: check that the model's layers have weights."
                 )
             state.optimizer = state.optimizer_spec.create(params)
+        if isinstance(state.optimizer, optimizers.Optimizer):
+            state.optimizer.set_variable_names(self.named_parameters())
+        if state.scaler is None:
+            state.scaler = mixed_precision.make_scaler(self, state.auto_scale_loss)
         owned = {id(p) for p in params}
         given = [p for group in state.optimizer.param_groups for p in group["params"]]
         if params and given and not any(id(p) in owned for p in given):
@@ -320,6 +348,7 @@ class Trainer:
                 if where == "fit":
                     raise
                 raise ValueError(f"{where}: the model rejected the first batch: {error}") from error
+            state.low_precision = mixed_precision.uses_low_precision(self)
             names = state.output_names or self._tkl_output_names(y_pred)
             if state.loss is not None:
                 if not state.bound:
@@ -337,6 +366,7 @@ class Trainer:
                     "model.compile(optimizer, loss='mse')."
                 )
         if training:
+            state.dist.prepare_model(self, state)
             self._tkl_make_optimizer(state)
             self._tkl_check_trainable(where)
         state.validated[_signature(batch)] = [(tuple(p.shape[1:]), p.dtype) for p in flat(y_pred)]
@@ -385,7 +415,10 @@ class Trainer:
     # ------------------------------------------------------------------- steps
     def _tkl_forward_loss(self, x, y, training):
         state = self.__dict__["_tkl_train"]
-        y_pred = self(x, training=training)
+        runner = state.ddp if training and state.ddp is not None else self
+        y_pred = runner(x, training=training)
+        if state.low_precision:
+            y_pred = mixed_precision.float32_outputs(y_pred)
         total, per_output = (None, None) if state.loss is None else state.loss(y, y_pred)
         extra = state.model_losses()
         if extra:
@@ -404,8 +437,13 @@ class Trainer:
         total, per_output, y_pred = state.function("forward_loss", self._tkl_forward_loss)(x, y, True)
         optimizer = state.optimizer
         optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        optimizer.step()
+        factor = getattr(optimizer, "loss_scale_factor", None)
+        scaled = total * factor if factor else total
+        if state.scaler is not None:
+            mixed_precision.scaled_backward_and_step(state.scaler, scaled, optimizer)
+        else:
+            scaled.backward()
+            optimizer.step()
         state.record(total, per_output, y, y_pred, x.shape[0] if isinstance(x, torch.Tensor) else num_samples(x))
 
     def test_step(self, data):
@@ -430,7 +468,7 @@ class Trainer:
     # --------------------------------------------------------------------- fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,
-            steps_per_epoch=None, validation_steps=None, validation_batch_size=None):
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, distribute=None):
         """Trains the model for ``epochs`` epochs.
 
         Args:
@@ -449,6 +487,10 @@ class Trainer:
             steps_per_epoch: steps per epoch; the data restart when they run out.
             validation_steps: validation steps per epoch (default: all the data).
             validation_batch_size: batch size of array validation data.
+            distribute: overrides ``compile(distribute=...)`` for this run: ``"ddp"``,
+                ``"fsdp"``, ``"auto"`` or False (see
+                :mod:`~torch_keraslike.training.distributed`). Under ``torch.distributed``
+                ``batch_size`` is per process and only rank 0 prints and writes files.
 
         Returns:
             A ``tkl.callbacks.History``: ``history.history`` maps ``"loss"``, each metric and
@@ -467,6 +509,7 @@ class Trainer:
                 f"fit: validation_split must be a float in [0, 1), received {validation_split!r}."
             )
         train = make_adapter(x, y, batch_size, shuffle, "fit")
+        dist = self._tkl_distribution(state, "fit", distribute)
         val = None
         if validation_data is not None:
             val = self._tkl_validation_adapter(validation_data, validation_batch_size or batch_size)
@@ -477,7 +520,13 @@ class Trainer:
                     "Fix: pass validation_data=another_loader."
                 )
             train, val = train.split(validation_split)
+        train = dist.shard(train, shuffle)
+        val = None if val is None else dist.shard(val, False)
+        if dist.active and not dist_env.is_primary():
+            verbose = 0  # one progress bar per job: rank 0's
         device = self._tkl_ensure_prepared(train.peek(), "fit", training=True)
+        if dist.active:
+            dist.runner(self, state)
         if val is not None:
             self._tkl_ensure_prepared(val.peek(), "fit(validation_data)", training=False)
         names = state.names
@@ -494,10 +543,16 @@ class Trainer:
             # As in Keras, a callback (BackupAndRestore) may move the start of the run.
             initial_epoch = vars(self).pop("_initial_epoch", None) or initial_epoch
             for epoch in range(initial_epoch, epochs):
+                train.set_epoch(epoch)
                 logs = self._tkl_train_epoch(state, train, cbs, device, epoch, epochs, steps,
                                              steps_per_epoch, verbose, val, validation_steps)
+                # Any process asking to stop (EarlyStopping sees the same global logs on
+                # all of them) stops every process after this epoch.
+                self.stop_training = dist.any(self.stop_training, self)
                 if self.stop_training:
                     break
+            if epochs > initial_epoch and isinstance(state.optimizer, optimizers.Optimizer):
+                state.optimizer.finalize_variable_values()
         except BaseException as error:
             # Callbacks release their files even when the run fails; the error propagates.
             cbs.train_end(logs, error)
@@ -507,6 +562,13 @@ class Trainer:
         finally:
             vars(self).pop("_initial_epoch", None)
         return cbs.history
+
+    def _tkl_distribution(self, state, where, distribute):
+        """Resolves the run's :class:`~torch_keraslike.training.distributed.Distribution`
+        (``distribute`` of the call, else of ``compile``) and records it on ``state``."""
+        mode = state.distribute if distribute is None else distribute
+        state.dist = distributed.resolve(mode, where, self._tkl_model_device())
+        return state.dist
 
     def _tkl_validation_adapter(self, validation_data, batch_size):
         where = "fit(validation_data)"
@@ -551,7 +613,8 @@ class Trainer:
                     cbs.batch("on_train_batch_end", step, current_logs())
                 if self.stop_training:
                     break
-        logs = current_logs()
+        logs = (current_logs() if user_logs is not None or not state.dist.active
+                else state.global_logs(self))
         if val is not None:
             val_logs = self._tkl_test_loop(state, val, cbs, device, validation_steps, None)
             logs.update({"val_" + key: value for key, value in val_logs.items()})
@@ -577,13 +640,13 @@ class Trainer:
                     bar.update(logs_fn)
                 if end_hooks:
                     cbs.batch("on_test_batch_end", step, state.logs())
-        logs = state.logs()
+        logs = state.global_logs(self)
         cbs.call("on_test_end", logs)
         return logs
 
     # ---------------------------------------------------------------- evaluate
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", steps=None, callbacks=None,
-                 return_dict=False):
+                 return_dict=False, distribute=None):
         """Loss and metrics of the model on ``x``/``y`` (in ``eval()`` mode).
 
         Args:
@@ -601,6 +664,10 @@ class Trainer:
         verbose = resolve_verbose(verbose, "evaluate")
         steps = _check_int(steps, "steps", "evaluate", 1, allow_none=True)
         data = make_adapter(x, y, batch_size, False, "evaluate")
+        dist = self._tkl_distribution(state, "evaluate", distribute)
+        data = dist.shard(data, False)
+        if dist.active and not dist_env.is_primary():
+            verbose = 0
         device = self._tkl_ensure_prepared(data.peek(), "evaluate", training=False)
         cbs = callbacks_module.CallbackList(callbacks, model=self, verbose=verbose,
                                             steps=steps or data.num_batches)
@@ -610,7 +677,7 @@ class Trainer:
         return _format_results(logs, return_dict)
 
     # ----------------------------------------------------------------- predict
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, distribute=None):
         """The model's outputs for ``x``, as NumPy arrays (in ``eval()`` mode).
 
         Args:
@@ -628,6 +695,15 @@ class Trainer:
         verbose = resolve_verbose(verbose, "predict")
         steps = _check_int(steps, "steps", "predict", 1, allow_none=True)
         data = make_adapter(x, None, batch_size, False, "predict", predicting=True)
+        state = vars(self).get("_tkl_train")
+        dist = distributed.resolve(state.distribute if distribute is None and state is not None
+                                   else distribute, "predict", self._tkl_model_device())
+        total = getattr(data, "num_samples", None)
+        if dist.active and total is None:
+            dist = distributed.Distribution(None)  # a DataLoader's order is its own: no gather
+        data = dist.shard(data, False)
+        if dist.active and not dist_env.is_primary():
+            verbose = 0
         cbs = callbacks_module.CallbackList(callbacks, model=self, verbose=verbose,
                                             steps=steps or data.num_batches)
         bar = ProgressBar(steps or data.num_batches, verbose)
@@ -649,6 +725,10 @@ class Trainer:
                     device = self._tkl_model_device()
             cbs.call("on_predict_end", None)
         bar.finish()
+        if dist.active:
+            # Each process predicted its share: gathered back, every process returns all.
+            joined = map_structure(torch.as_tensor, concat_batches(outputs))
+            return concat_batches([dist.gather_predictions(joined, total, self)])
         return concat_batches(outputs)
 
     # ---------------------------------------------------------- single batches
