@@ -21,14 +21,14 @@ Example:
 """
 
 from ..training.optimizers import (SGD, Adadelta, Adafactor, Adagrad, Adam, AdamW, Adamax, Lion, Nadam,
-                                   Optimizer)
+                                   Optimizer, RMSprop)
 from ..training.optimizers import CLASSES as _CLASSES
 from ..training.optimizers import get as _get
 from . import schedules
 
 __all__ = [
     "SGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Lion", "Nadam",
-    "Optimizer", "deserialize", "get", "schedules", "serialize",
+    "Optimizer", "RMSprop", "deserialize", "get", "schedules", "serialize",
 ]
 
 _MISSING = {

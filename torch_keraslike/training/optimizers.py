@@ -565,7 +565,8 @@ class Adamax(Optimizer, torch.optim.Adamax):
 
 
 class Nadam(Optimizer, torch.optim.NAdam):
-    """Keras ``Nadam`` on ``torch.optim.NAdam`` (the same 0.96 momentum schedule)."""
+    """Keras ``Nadam`` on ``torch.optim.NAdam``: Keras's momentum schedule
+    ``beta_1 * (1 - 0.5 * 0.96 ** t)`` is torch's with ``momentum_decay=1``."""
 
     torch_class = torch.optim.NAdam
 
@@ -574,7 +575,7 @@ class Nadam(Optimizer, torch.optim.NAdam):
         _betas(self, type(self).__name__, beta_1, beta_2, epsilon)
 
     def torch_kwargs(self):
-        return {"betas": (self.beta_1, self.beta_2), "eps": self.epsilon}
+        return {"betas": (self.beta_1, self.beta_2), "eps": self.epsilon, "momentum_decay": 1.0}
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
