@@ -567,7 +567,7 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         raise TypeError(
             f'Layer "{self.name}" ({type(self).__name__}) cannot compute on inputs of dtype '
             f"{dtype_name(first.dtype)} on {first.device}: torch has no kernel for it ({error}). "
-            f"Fix: cast the input to a floating dtype first, e.g. x.to(torch.{dtype_name(self._tkl_dtype)})."
+            f"Fix: cast the input to a floating dtype first, e.g. x.to(torch.{dtype_name(self._tkl_compute_dtype)})."
         ) from error
 
     def _add_activity_loss(self, outputs):

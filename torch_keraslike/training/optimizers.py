@@ -36,6 +36,7 @@ Example:
     (True, 1e-07, 0.001)
 """
 
+import collections
 import numbers
 import re
 
@@ -113,6 +114,9 @@ class Optimizer:
         cls = type(self).__name__
         self.name = name or _snake(cls)
         self.built = False
+        # torch's hook runner (wrapped around ``step``) reads these before the step runs.
+        self._optimizer_step_pre_hooks = collections.OrderedDict()
+        self._optimizer_step_post_hooks = collections.OrderedDict()
         self._set_schedule(learning_rate, cls)
         self.weight_decay = _optional(weight_decay, "weight_decay", cls)
         self.clipnorm = _optional(clipnorm, "clipnorm", cls)
