@@ -6,6 +6,7 @@ registered under the attribute name they are assigned to.
 """
 
 import json
+import sys
 import threading
 import warnings
 import weakref
@@ -166,9 +167,9 @@ class LayerWeightsMixin:
         meta = {
             "regularizer": regularizers.get(regularizer),
             "constraint": constraints.get(constraint),
+            "initializer": init,  # replayed by reset_parameters()
         }
-        if meta["regularizer"] is not None or meta["constraint"] is not None:
-            state["_tkl_weight_meta"][key] = meta
+        state["_tkl_weight_meta"][key] = meta
         if meta["constraint"] is not None:
             _CONSTRAINED_LAYERS.add(self)
             _install_constraint_hook()
@@ -375,8 +376,40 @@ class LayerWeightsMixin:
         """Losses of the latest call (``add_loss``) plus the weight regularizers'."""
         return LossCollector(self)()
 
+    # ---------------------------------------------------------- initialization
+    def reset_parameters(self):
+        """Re-initializes this layer's own weights with their Keras initializers (the
+        sub-layers have their own ``reset_parameters``), as torch's modules do: after
+        ``to_empty(device=...)`` of a model built on the ``meta`` device, calling it on
+        every module gives real initial values (torch's large-model and FSDP recipe)."""
+        for key, meta in self._tkl_weight_meta.items():
+            tensor = self._parameters.get(key, self._buffers.get(key))
+            init = meta.get("initializer")
+            if tensor is None or init is None:
+                continue
+            if tensor.is_meta:
+                raise ValueError(
+                    f'Layer "{self.name}": weight {key!r} is on the meta device (a shape without '
+                    "memory), so it cannot be initialized. Fix: allocate it first with "
+                    "layer.to_empty(device='cpu') (or 'cuda'), then call reset_parameters()."
+                )
+            self._initialize_weight(tensor, init, tuple(tensor.shape), tensor.dtype, key)
+
     # ------------------------------------------------------------ state dict
     _save_to_state_dict = nn.Module._save_to_state_dict
+
+    def state_dict(self, *args, **kwargs):
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        if caller.startswith("torch.distributed.checkpoint") and self._unbuilt_layer_names():
+            # A distributed checkpoint loads into the tensors this returns: an unbuilt
+            # model has none, so nothing would be loaded, silently.
+            raise ValueError(
+                f'torch.distributed.checkpoint asked model "{self.name}" for its state_dict, but '
+                f"layers {self._unbuilt_layer_names()} are not built, so they have no weights to "
+                "load into. Fix: build the model first (model.build(input_shape), a Keras Input, "
+                "or one call on a batch), then load the checkpoint."
+            )
+        return super().state_dict(*args, **kwargs)
 
     def get_extra_state(self):
         """The build configuration travels in ``state_dict()`` under ``_extra_state``, as

@@ -82,6 +82,13 @@ Layer "{name}" ({cls}) received an input on device {input_device}, but its weigh
 {weight_device}: {why}
 Fix: {fix}"""
 
+_EXPORT_UNBUILT = """\
+Layer "{name}" ({cls}) is not built, and torch.export is tracing it: its weights would be \
+created inside the trace and exported as random constants, not as parameters. Build it \
+before exporting:
+    layer(example_input)            # or layer.build(example_input.shape)
+    torch.export.export(layer, (example_input,))"""
+
 # torch's own module-call machinery only needs its slow path when some hook is set.
 _global_forward_pre_hooks = _torch_module._global_forward_pre_hooks
 _global_forward_hooks = _torch_module._global_forward_hooks
@@ -649,6 +656,8 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         """Builds the layer from the shapes of ``inputs``, exactly once."""
         if self.built:
             return
+        if torch.compiler.is_exporting():
+            raise ValueError(_EXPORT_UNBUILT.format(name=self.name, cls=type(self).__name__))
         with _BUILD_LOCK:
             if self.built:
                 return
@@ -739,7 +748,7 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
             if self._tkl_adopt_weight(name, value):
                 return None
         elif isinstance(value, nn.Module) and name not in state["_modules"]:
-            if state.get("built") and not state.get("_tkl_building"):
+            if state.get("built") and not state.get("_tkl_building") and not _is_parametrization(name, value):
                 raise ValueError(
                     _STATE_AFTER_BUILD.format(name=self.name, what=f"creating sub-layer {name!r}")
                 )
@@ -805,6 +814,12 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
 
     def extra_repr(self):
         return f"name={self.name!r}, built={self.built}"
+
+
+def _is_parametrization(name, value):
+    # torch.nn.utils.parametrize keeps a layer's parametrizations in this ModuleDict:
+    # it decorates existing weights, it is not new state created after build.
+    return name == "parametrizations" and isinstance(value, nn.ModuleDict)
 
 
 def _json_plain(value):
