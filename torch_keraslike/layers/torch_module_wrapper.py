@@ -19,8 +19,8 @@ Example:
     >>> inputs = tkl.Input((4,))
     >>> hidden = tkl.layers.TorchModuleWrapper(torch.nn.Linear(4, 8))(inputs)
     >>> model = tkl.Model(inputs, tkl.layers.Dense(1)(hidden))
-    >>> hidden.shape, sorted(model.state_dict())[:2]
-    ((None, 8), ['_extra_state', 'layers.1._extra_state'])
+    >>> hidden.shape, [k for k in model.state_dict() if ".module." in k]
+    ((None, 8), ['layers.1.module.weight', 'layers.1.module.bias'])
 """
 
 import contextlib
