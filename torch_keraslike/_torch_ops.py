@@ -127,6 +127,10 @@ not moved by .to(). Wrap it so that it becomes a layer of the model:
     y = tkl.layers.TorchModuleWrapper({var})(x)   # {var}: your {cls}"""
 
 
+def _has_state(module):
+    return any(True for _ in module.parameters()) or any(True for _ in module.buffers())
+
+
 def _foreign_module_call(tensor):
     """The plain ``torch.nn.Module`` (not a tkl layer) whose call received ``tensor``'s
     graph, found on the call stack; None when the op is not inside one."""
@@ -134,12 +138,16 @@ def _foreign_module_call(tensor):
     for _ in range(64):
         if frame is None:
             return None
-        if frame.f_code.co_name in ("_call_impl", "_wrapped_call_impl"):
+        if frame.f_code.co_name == "_wrapped_call_impl":
             module = frame.f_locals.get("self")
             if isinstance(module, torch.nn.Module) and not isinstance(module, Layer):
                 args = frame.f_locals.get("args", ())
                 kwargs = frame.f_locals.get("kwargs", {})
-                if any(isinstance(t, KerasTensor) for t in flatten((list(args), dict(kwargs or {})))):
+                caller = frame.f_back.f_globals.get("__name__", "") if frame.f_back else ""
+                if (any(isinstance(t, KerasTensor) for t in flatten((list(args), dict(kwargs or {}))))
+                        # Stateless modules (nn.ReLU) lose nothing as ops; a tkl container
+                        # (Sequential) already owns the modules it traces.
+                        and _has_state(module) and not caller.startswith("torch_keraslike.")):
                     return module
         frame = frame.f_back
     return None

@@ -44,137 +44,14 @@ from .data import (ArrayAdapter, DataLoader, concat_batches, flatten, make_adapt
 from .losses import CompiledLoss
 from .metrics import CompiledMetrics, Mean, flat
 from .progbar import ProgressBar, resolve_verbose
+from .train_state import TrainState, check_int, jit_options
 
 __all__ = ["Trainer"]
-
-_JIT_KEYS = ("backend", "fullgraph", "dynamic", "mode", "options")
 
 _NOT_COMPILED = """\
 You must call compile(optimizer, loss) before {where}() on model "{name}", so the model knows \
 how to {what}. Example:
     model.compile(optimizer="adam", loss="mse", metrics=["mae"])"""
-
-
-class _TrainState:
-    """What ``compile`` configured, and the running state of the current run."""
-
-    def __init__(self, optimizer, loss, metrics, jit, distribute=None, auto_scale_loss=True):
-        self.optimizer_spec = optimizer
-        ready = isinstance(optimizer, torch.optim.Optimizer) and not (
-            isinstance(optimizer, optimizers.Optimizer) and not optimizer.built)
-        self.optimizer = optimizer if ready else None
-        self.distribute = distribute
-        self.auto_scale_loss = bool(auto_scale_loss)
-        self.dist = distributed.Distribution(None)
-        self.ddp = None  # the DistributedDataParallel wrapper, made on the first distributed fit
-        self.scaler = None  # torch's GradScaler under the "mixed_float16" policy
-        self.low_precision = False  # some layer computes in float16/bfloat16
-        self.loss = loss
-        self.metrics = metrics
-        self.jit = jit
-        self.compiled = {}
-        self.bound = False
-        self.output_names = None
-        self.model_losses = None
-        self.loss_tracker = Mean("loss")
-        self.output_trackers = []
-        self.validated = {}  # batch signature -> output shapes/dtypes of the dry run
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["compiled"] = {}  # torch.compile wrappers are rebuilt on demand
-        state["ddp"] = None  # process-group bound: rebuilt by the next distributed fit
-        state["dist"] = distributed.Distribution(None)
-        return state
-
-    def function(self, name, fn):
-        """``fn``, or its ``torch.compile``d version when ``jit_compile`` was asked for."""
-        if self.jit is None:
-            return fn
-        compiled = self.compiled.get(name)
-        if compiled is None:
-            compiled = self.compiled[name] = torch.compile(fn, **self.jit)
-        return compiled
-
-    def reset_metrics(self):
-        self.loss_tracker.reset_state()
-        for tracker in self.output_trackers:
-            tracker.reset_state()
-        self.metrics.reset()
-
-    def record(self, total, per_output, y, y_pred, count):
-        """Accumulates the step's loss and metrics (no host sync)."""
-        self.loss_tracker.update_state(total, count)
-        if per_output is not None:
-            for tracker, value in zip(self.output_trackers, per_output):
-                tracker.update_state(value, count)
-        if self.metrics.entries:
-            with torch.no_grad():
-                targets = self.loss.flat_targets(y) if self.loss is not None else flat(y)
-                self.metrics.update(targets, flat(y_pred))
-
-    def result_tensors(self):
-        results = {"loss": self.loss_tracker.result()}
-        for tracker in self.output_trackers:
-            results[tracker.name] = tracker.result()
-        results.update(self.metrics.results())
-        return results
-
-    def logs(self):
-        """The running values as Python floats (syncs with the device)."""
-        return {key: float(value) for key, value in self.result_tensors().items()}
-
-    def global_logs(self, model):
-        """:meth:`logs` summed over every process of a distributed run (collective)."""
-        return self.dist.reduce_logs(self, model)
-
-    @property
-    def names(self):
-        return ["loss"] + [t.name for t in self.output_trackers] + self.metrics.names
-
-
-def _jit_options(jit_compile, jit_backend, run_eagerly):
-    if run_eagerly or jit_compile == "auto":  # Keras's "auto": eager here
-        return None
-    if isinstance(jit_compile, dict):
-        unknown = [key for key in jit_compile if key not in _JIT_KEYS]
-        if unknown:
-            raise ValueError(
-                f"compile: jit_compile has unknown torch.compile option(s) {unknown}; accepted: "
-                f"{list(_JIT_KEYS)}. Example: jit_compile={{'backend': 'eager'}}."
-            )
-        options = dict(jit_compile)
-    elif jit_compile in (True, False):
-        if not jit_compile:
-            if jit_backend is not None:
-                raise ValueError(
-                    f"compile: jit_backend={jit_backend!r} was given but jit_compile is False. "
-                    "Fix: pass jit_compile=True as well."
-                )
-            return None
-        options = {}
-    else:
-        raise ValueError(
-            f"compile: jit_compile must be True, False or a dict of torch.compile options, "
-            f"received jit_compile={jit_compile!r}."
-        )
-    if jit_backend is not None:
-        options["backend"] = jit_backend
-    backend = options.get("backend", "inductor")
-    if isinstance(backend, str) and backend not in torch.compiler.list_backends(exclude_tags=()):
-        raise ValueError(
-            f"compile: unknown torch.compile backend {backend!r}. Available: "
-            f"{torch.compiler.list_backends(exclude_tags=())}."
-        )
-    return options
-
-
-def _check_int(value, name, where, minimum=0, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{where}: {name} must be an int >= {minimum}, received {name}={value!r}.")
-    return int(value)
 
 
 class Trainer:
@@ -242,11 +119,11 @@ class Trainer:
             )
         if loss is None and loss_weights is not None:
             raise ValueError("compile: loss_weights was given without a loss. Fix: pass loss=... too.")
-        state = _TrainState(
+        state = TrainState(
             optimizer=optimizers.get("rmsprop" if optimizer is None else optimizer),
             loss=None if loss is None else CompiledLoss(loss, loss_weights),
             metrics=CompiledMetrics(metrics),
-            jit=_jit_options(jit_compile, jit_backend, run_eagerly),
+            jit=jit_options(jit_compile, jit_backend, run_eagerly),
             distribute=distribute,
             auto_scale_loss=auto_scale_loss,
         )
@@ -499,10 +376,10 @@ class Trainer:
         state = self._tkl_state("fit", "train")
         callbacks = callbacks_module.check_callbacks(callbacks, "fit")
         verbose = resolve_verbose(verbose, "fit")
-        epochs = _check_int(epochs, "epochs", "fit")
-        initial_epoch = _check_int(initial_epoch, "initial_epoch", "fit")
-        steps_per_epoch = _check_int(steps_per_epoch, "steps_per_epoch", "fit", 1, allow_none=True)
-        validation_steps = _check_int(validation_steps, "validation_steps", "fit", 1, allow_none=True)
+        epochs = check_int(epochs, "epochs", "fit")
+        initial_epoch = check_int(initial_epoch, "initial_epoch", "fit")
+        steps_per_epoch = check_int(steps_per_epoch, "steps_per_epoch", "fit", 1, allow_none=True)
+        validation_steps = check_int(validation_steps, "validation_steps", "fit", 1, allow_none=True)
         if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real) or not (
                 0 <= validation_split < 1):
             raise ValueError(
@@ -662,7 +539,7 @@ class Trainer:
         """
         state = self._tkl_state("evaluate", "compute the loss")
         verbose = resolve_verbose(verbose, "evaluate")
-        steps = _check_int(steps, "steps", "evaluate", 1, allow_none=True)
+        steps = check_int(steps, "steps", "evaluate", 1, allow_none=True)
         data = make_adapter(x, y, batch_size, False, "evaluate")
         dist = self._tkl_distribution(state, "evaluate", distribute)
         data = dist.shard(data, False)
@@ -693,7 +570,7 @@ class Trainer:
             concatenated over the batches.
         """
         verbose = resolve_verbose(verbose, "predict")
-        steps = _check_int(steps, "steps", "predict", 1, allow_none=True)
+        steps = check_int(steps, "steps", "predict", 1, allow_none=True)
         data = make_adapter(x, None, batch_size, False, "predict", predicting=True)
         state = vars(self).get("_tkl_train")
         dist = distributed.resolve(state.distribute if distribute is None and state is not None
