@@ -36,9 +36,12 @@ __all__ = [
     "executing_eagerly",
     "function",
     "constraints",
+    "dtype_policies",
     "initializers",
     "layers",
     "ops",
+    "optimizers",
+    "quantization",
     "random",
     "regularizers",
     "saving",
@@ -47,7 +50,8 @@ __all__ = [
 
 # Imported on first use (tkl.layers, tkl.ops...), keeping ``import torch_keraslike`` cheap
 # on top of ``import torch``.
-_LAZY_SUBMODULES = ("layers", "ops", "utils", "random", "backend")
+_LAZY_SUBMODULES = ("layers", "ops", "utils", "random", "backend", "optimizers", "dtype_policies",
+                    "quantization")
 
 
 def __getattr__(name):

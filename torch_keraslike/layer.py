@@ -32,10 +32,10 @@ from torch import nn
 from torch.nn.modules import module as _torch_module
 from torch.nn.modules.lazy import LazyModuleMixin
 
-from . import _module_state, symbolic
+from . import _module_state, dtype_policies, symbolic
 from ._build_context import BUILD_CONTEXT, META
 from ._call_context import CALL_CONTEXT, next_epoch
-from ._dtypes import dtype_name, to_torch_dtype
+from ._dtypes import dtype_name
 from ._layer_weights import LayerWeightsMixin, StateDictMismatchError, UnbuiltLayerWarning
 from ._masking import MaskingMixin, call_mask_arguments, get_mask, mask_of, set_mask
 from ._naming import to_snake_case, unique_name
@@ -82,6 +82,13 @@ _PLACEMENT = """\
 Layer "{name}" ({cls}) received an input on device {input_device}, but its weights are on \
 {weight_device}: {why}
 Fix: {fix}"""
+
+_EXPORT_UNBUILT = """\
+Layer "{name}" ({cls}) is not built, and torch.export is tracing it: its weights would be \
+created inside the trace and exported as random constants, not as parameters. Build it \
+before exporting:
+    layer(example_input)            # or layer.build(example_input.shape)
+    torch.export.export(layer, (example_input,))"""
 
 # torch's own module-call machinery only needs its slow path when some hook is set.
 _global_forward_pre_hooks = _torch_module._global_forward_pre_hooks
@@ -254,6 +261,9 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
     """
 
     _allow_non_tensor_positional_args = False
+    # Under a mixed dtype policy the layer's call runs in an autocast region; graph
+    # containers (models) leave that to their layers.
+    _tkl_policy_region = True
     # Layers that compute in floating point with their inputs (Dense, Conv, RNNs,
     # normalization) cast integer, bool and unsigned inputs to their compute dtype, as
     # Keras's ops promote them; shape-only layers (Reshape, Flatten...) keep the dtype.
@@ -294,7 +304,8 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
                 f"one sample, without the batch axis), received {input_shape!r}. "
                 "Fix: e.g. input_shape=(10,)."
             )
-        layer_dtype = to_torch_dtype(dtype, context=f"dtype of {type(self).__name__}")
+        policy, layer_dtype, compute_dtype = dtype_policies.resolve_layer_dtype(
+            dtype, context=f"dtype of {type(self).__name__}")
         super().__init__()
         # Registered first, so the check runs before torch's lazy initialisation hook.
         self._tkl_spec_hook = self.register_forward_pre_hook(
@@ -308,7 +319,9 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
             name=name or unique_name(to_snake_case(type(self).__name__)),
             built=False,
             _trainable=bool(trainable),
-            _tkl_dtype=layer_dtype or torch.get_default_dtype(),
+            _tkl_dtype=layer_dtype,
+            _tkl_compute_dtype=compute_dtype,
+            _tkl_policy=policy,
             _tkl_autocast=bool(autocast),
             _tkl_device=None,
             _input_spec=None,
@@ -324,6 +337,8 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
             activity_regularizer=activity_regularizer,
             _tkl_ready=True,
         )
+        if policy is not None:
+            dtype_policies.install(self, policy, explicit=dtype is not None)
 
     # ------------------------------------------------------------------ call
     def __call__(self, *args, **kwargs):
@@ -332,7 +347,7 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         if not (
             len(args) == 1
             and type(args[0]) is torch.Tensor
-            and (args[0].dtype is self._tkl_dtype or not (self._tkl_autocast or self.cast_integer_inputs))
+            and (args[0].dtype is self._tkl_compute_dtype or not (self._tkl_autocast or self.cast_integer_inputs))
         ):
             args, kwargs = self._convert_inputs(args, kwargs)
             # 2. Symbolic inputs (``KerasTensor``s) take the functional-API path.
@@ -460,7 +475,7 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
             # take theirs (Embedding); otherwise (Reshape of ints) the input's dtype stays.
             input_dtype = next(t.dtype for t in symbolic.flatten(args[0]) if hasattr(t, "dtype"))
             computes = input_dtype.is_floating_point or bool(self._parameters)
-            dtype = self._tkl_dtype if self._tkl_autocast and computes else input_dtype
+            dtype = self._tkl_compute_dtype if self._tkl_autocast and computes else input_dtype
             return symbolic.map_shapes_to_keras(shapes, dtype)
         return self._infer_output_spec(args, kwargs)
 
@@ -479,7 +494,7 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
 
         Default: symbolic execution of ``call``; builds an unbuilt layer.
         """
-        spec = self._infer_output_spec((symbolic.map_shapes_to_keras(input_shape, self._tkl_dtype),), {})
+        spec = self._infer_output_spec((symbolic.map_shapes_to_keras(input_shape, self._tkl_compute_dtype),), {})
         return symbolic.map_structure(lambda t: t.shape if isinstance(t, symbolic.KerasTensor) else t, spec)
 
     def _convert_inputs(self, args, kwargs):
@@ -492,14 +507,14 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         if isinstance(value, torch.Tensor):
             converted = value
             if value.is_floating_point():
-                if self._tkl_autocast and value.dtype != self._tkl_dtype:
-                    converted = value.to(self._tkl_dtype)
+                if self._tkl_autocast and value.dtype != self._tkl_compute_dtype:
+                    converted = value.to(self._tkl_compute_dtype)
             elif self.cast_integer_inputs and positional:
                 if value.is_complex() and not self._tkl_dtype.is_complex:
                     raise ValueError(_COMPLEX_INPUT.format(
                         name=self.name, cls=type(self).__name__, dtype=dtype_name(value.dtype),
                         layer_dtype=dtype_name(self._tkl_dtype)))
-                converted = value.to(self._tkl_dtype)
+                converted = value.to(self._tkl_compute_dtype)
             if converted is not value:
                 mask = get_mask(value)
                 if mask is not None:  # the cast copy describes the same steps
@@ -578,7 +593,7 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         raise TypeError(
             f'Layer "{self.name}" ({type(self).__name__}) cannot compute on inputs of dtype '
             f"{dtype_name(first.dtype)} on {first.device}: torch has no kernel for it ({error}). "
-            f"Fix: cast the input to a floating dtype first, e.g. x.to(torch.{dtype_name(self._tkl_dtype)})."
+            f"Fix: cast the input to a floating dtype first, e.g. x.to(torch.{dtype_name(self._tkl_compute_dtype)})."
         ) from error
 
     def _add_activity_loss(self, outputs):
@@ -670,6 +685,8 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         """Builds the layer from the shapes of ``inputs``, exactly once."""
         if self.built:
             return
+        if torch.compiler.is_exporting():
+            raise ValueError(_EXPORT_UNBUILT.format(name=self.name, cls=type(self).__name__))
         with _BUILD_LOCK:
             if self.built:
                 return
@@ -720,7 +737,9 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         moved = fn(probe)
         if isinstance(moved, torch.Tensor):
             if moved.dtype != probe.dtype and moved.is_floating_point():
-                self._tkl_dtype = moved.dtype
+                # ``.to(dtype)``/``.half()``: one dtype for weights and compute from now on.
+                vars(self).update(_tkl_dtype=moved.dtype, _tkl_compute_dtype=moved.dtype, _tkl_policy=None)
+                dtype_policies.install(self, None, explicit=False)
             if moved.device != probe.device:
                 self._tkl_device = moved.device
         result = super()._apply(fn, recurse)
@@ -729,11 +748,20 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
 
     @property
     def dtype(self):
-        """Name of the weights' and the computation's dtype, e.g. ``"float32"``."""
+        """Name of the weights' dtype, e.g. ``"float32"`` (Keras's ``variable_dtype``)."""
         return dtype_name(self._tkl_dtype)
 
-    compute_dtype = dtype
     variable_dtype = dtype
+
+    @property
+    def compute_dtype(self):
+        """Name of the computation's dtype (``"float16"`` under ``"mixed_float16"``)."""
+        return dtype_name(self._tkl_compute_dtype)
+
+    @property
+    def dtype_policy(self):
+        """The layer's ``tkl.dtype_policies.DTypePolicy``."""
+        return self._tkl_policy or dtype_policies.DTypePolicy(self.dtype)
 
     def __setattr__(self, name, value):
         state = self.__dict__
@@ -758,7 +786,7 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
                 annotate(value, path)
             return None
         if isinstance(value, nn.Module) and name not in state["_modules"]:
-            if state.get("built") and not state.get("_tkl_building"):
+            if state.get("built") and not state.get("_tkl_building") and not _is_parametrization(name, value):
                 raise ValueError(
                     _STATE_AFTER_BUILD.format(name=self.name, what=f"creating sub-layer {name!r}")
                 )
@@ -792,7 +820,7 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         arguments the subclass's constructor received, when they are plain values.
         Subclasses with richer arguments override it and call ``super().get_config()``.
         """
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy.name}
         owner = next(c for c in type(self).__mro__ if "get_config" in vars(c))
         if not getattr(vars(owner)["get_config"], "_tkl_auto", False):
             return config  # the class lists its own arguments
@@ -824,6 +852,12 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
 
     def extra_repr(self):
         return f"name={self.name!r}, built={self.built}"
+
+
+def _is_parametrization(name, value):
+    # torch.nn.utils.parametrize keeps a layer's parametrizations in this ModuleDict:
+    # it decorates existing weights, it is not new state created after build.
+    return name == "parametrizations" and isinstance(value, nn.ModuleDict)
 
 
 def _json_plain(value):

@@ -13,6 +13,7 @@ from .dot import Dot, dot
 from .einsum_dense import EinsumDense
 from .embedding import Embedding
 from .layer_scale import LayerScale
+from .torch_module_wrapper import TorchModuleWrapper
 from .merging import (
     Add,
     Average,
@@ -98,6 +99,7 @@ Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose = (
 SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
 
 __all__ = [
+    "TorchModuleWrapper",
     "Activation",
     "ActivityRegularization",
     "AdaptiveAveragePooling1D",
