@@ -156,6 +156,10 @@ class _LayerMeta(type):
         cls._tkl_call_takes_mask, cls._tkl_named_mask_args = call_mask_arguments(cls)
         cls._tkl_computes_mask = cls.compute_mask is not MaskingMixin.compute_mask
         cls._tkl_fills_masks = cls._tkl_call_takes_mask or bool(cls._tkl_named_mask_args)
+        # Whether the class (or a base below Layer) defines build(), so that an unbuilt
+        # instance may still create weights (Layer's own default build creates none).
+        cls._tkl_builds_weights = "build" in namespace or any(
+            getattr(base, "_tkl_builds_weights", False) for base in bases)
         if "supports_masking" in namespace:
             cls._tkl_masking_explicit = True
         elif not getattr(cls, "_tkl_masking_explicit", False):
@@ -858,6 +862,9 @@ def _is_parametrization(name, value):
     # torch.nn.utils.parametrize keeps a layer's parametrizations in this ModuleDict:
     # it decorates existing weights, it is not new state created after build.
     return name == "parametrizations" and isinstance(value, nn.ModuleDict)
+
+
+Layer._tkl_builds_weights = False  # its default build() creates no weights
 
 
 def _json_plain(value):
