@@ -447,10 +447,13 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
             self._tkl_spec_check(first, self.name)
         self._maybe_build(first)
         previous_mask = mask_of(first)
+        call_kwargs = kwargs
         if self._tkl_fills_masks:
-            kwargs = dict(kwargs)
-            previous_mask = self._tkl_fill_masks(first, args, kwargs, previous_mask)
-        outputs = self.compute_output_spec(*args, **kwargs)
+            # Masks filled in for shape inference only: the recorded call leaves them out,
+            # and each run fills them from the tensors it sees.
+            call_kwargs = dict(kwargs)
+            previous_mask = self._tkl_fill_masks(first, args, call_kwargs, previous_mask)
+        outputs = self.compute_output_spec(*args, **call_kwargs)
         if previous_mask is not None or self._tkl_computes_mask:
             self._tkl_symbolic_output_masks(first, outputs, previous_mask)
         symbolic.Node(self, args, kwargs, outputs)
