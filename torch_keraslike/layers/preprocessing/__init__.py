@@ -6,13 +6,18 @@ while training, histogram equalization, categorical encodings (``CategoryEncodin
 ``Discretization``, ``Hashing``, ``IntegerLookup``...), audio spectrograms and
 ``Pipeline``."""
 
+from .audio import MelSpectrogram, STFTSpectrogram
+from .bounding_boxes import MaxNumBoundingBoxes
 from .center_crop import CenterCrop
 from .color import RandomColorDegeneration, RandomColorJitter, RandomGrayscale, RandomHue, RandomSaturation
 from .filters import RandomErasing, RandomGaussianBlur, RandomSharpness
 from .geometric import RandomElasticTransform, RandomPerspective, RandomShear
+from .encoding import CategoryEncoding, Discretization, HashedCrossing, Hashing
 from .histogram import ContrastLimitedAdaptiveHistogramEqualization, Equalization
+from .integer_lookup import IntegerLookup
 from .mixing import CutMix, MixUp
 from .normalization import Normalization
+from .pipeline import Pipeline
 from .policies import AugMix, RandAugment
 from .random_affine import RandomRotation, RandomTranslation, RandomZoom
 from .random_color import RandomBrightness, RandomContrast
@@ -25,12 +30,20 @@ from .tone import AutoContrast, RandomInvert, RandomPosterization, Solarization
 __all__ = [
     "AugMix",
     "AutoContrast",
+    "CategoryEncoding",
     "CenterCrop",
     "ContrastLimitedAdaptiveHistogramEqualization",
     "CutMix",
+    "Discretization",
     "Equalization",
+    "HashedCrossing",
+    "Hashing",
+    "IntegerLookup",
+    "MaxNumBoundingBoxes",
+    "MelSpectrogram",
     "MixUp",
     "Normalization",
+    "Pipeline",
     "RandAugment",
     "RandomBrightness",
     "RandomColorDegeneration",
@@ -54,5 +67,6 @@ __all__ = [
     "RandomZoom",
     "Rescaling",
     "Resizing",
+    "STFTSpectrogram",
     "Solarization",
 ]
