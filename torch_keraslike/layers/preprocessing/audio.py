@@ -131,6 +131,8 @@ class MelSpectrogram(Layer):
 
     def call(self, inputs):
         dtype = inputs.dtype if inputs.dtype in (torch.float32, torch.float64) else torch.float32
+        if inputs.dim() == 2 and inputs.shape[0] == 0:  # torch's STFT pads, which fails on no signal
+            return inputs.new_zeros(self.compute_output_shape(tuple(inputs.shape)), dtype=self._tkl_dtype)
         real, imag = math_ops.stft(inputs.to(dtype), self.sequence_length, self.sequence_stride, self.fft_length,
                                    window=self.window, center=True)
         spectrum = torch.pow(torch.sqrt(real * real + imag * imag), self.mag_exp)

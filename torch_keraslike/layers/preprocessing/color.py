@@ -125,7 +125,7 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
         >>> import torch, torch_keraslike as tkl
         >>> layer = tkl.layers.RandomGrayscale(factor=1.0)
         >>> layer(torch.tensor([[[[10.0, 20.0, 30.0]]]]), training=True)
-        tensor([[[[18.1390, 18.1390, 18.1390]]]])
+        tensor([[[[18.1490, 18.1490, 18.1490]]]])
     """
 
     _keeps_integer_dtype = True

@@ -238,8 +238,6 @@ class Discretization(_NumericInputs, Layer):
         tensor([[0, 2, 3, 1]], dtype=torch.int32)
     """
 
-    cast_integer_inputs = True
-
     def __init__(self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int", sparse=False,
                  dtype=None, name=None, **kwargs):
         super().__init__(dtype=dtype, name=name, **kwargs)
@@ -317,8 +315,10 @@ class Discretization(_NumericInputs, Layer):
         self._set_boundaries(_compress(summary, 1.0 / self.num_bins)[0, :-1].tolist())
 
     def call(self, inputs):
-        boundaries = self._boundaries.to(device=inputs.device, dtype=inputs.dtype)
-        indices = torch.bucketize(inputs, boundaries, right=True).to(torch.int32)
+        # Integer values are compared as floats, as Keras reads them.
+        values = inputs if inputs.is_floating_point() else inputs.to(self._tkl_dtype)
+        boundaries = self._boundaries.to(device=values.device, dtype=values.dtype)
+        indices = torch.bucketize(values, boundaries, right=True).to(torch.int32)
         if self.output_mode == "int":
             return indices
         return encode_categorical(indices, self.output_mode, len(self.bin_boundaries) + 1, self._tkl_dtype)
@@ -478,7 +478,7 @@ class HashedCrossing(_NumericInputs, Layer):
         >>> import torch, torch_keraslike as tkl
         >>> layer = tkl.layers.HashedCrossing(num_bins=5)
         >>> layer([torch.tensor([1, 2, 1]), torch.tensor([7, 7, 7])])
-        tensor([2, 4, 2])
+        tensor([4, 2, 4])
     """
 
     def __init__(self, num_bins, output_mode="int", sparse=False, name=None, dtype=None, **kwargs):

@@ -131,9 +131,9 @@ class RandomGaussianBlur(BaseImagePreprocessingLayer):
         >>> image = torch.zeros(1, 5, 5, 1)
         >>> image[0, 2, 2, 0] = 255.0
         >>> layer(image, training=True)[0, 1:4, 1:4, 0].round()
-        tensor([[19., 31., 19.],
-                [31., 52., 31.],
-                [19., 31., 19.]])
+        tensor([[19., 32., 19.],
+                [32., 52., 32.],
+                [19., 32., 19.]])
     """
 
     def __init__(self, factor=1.0, kernel_size=3, sigma=1.0, value_range=(0, 255), data_format=None, seed=None,

@@ -66,8 +66,8 @@ class RandomShear(_RandomAffine):
         >>> layer = tkl.layers.RandomShear(x_factor=(1.0, 1.0), fill_mode="constant", seed=2)
         >>> layer(torch.ones(1, 3, 3, 1), training=True)[0, ..., 0]
         tensor([[1., 1., 1.],
-                [1., 1., 0.],
-                [1., 0., 0.]])
+                [0., 1., 1.],
+                [0., 0., 1.]])
     """
 
     def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear", fill_mode="reflect", fill_value=0.0,

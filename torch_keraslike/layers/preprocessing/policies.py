@@ -126,7 +126,7 @@ class RandAugment(_Policy):
                       for name in self._operations}
         return {"transforms": transforms, "layer_idxes": indices}
 
-    def _apply(self, values, transformation, method):
+    def _apply_picked(self, values, transformation, method):
         indices, transforms = transformation["layer_idxes"], transformation["transforms"]
         if torch.compiler.is_compiling():
             # The picks are data: every operation runs and the picked one is kept.
@@ -145,12 +145,12 @@ class RandAugment(_Policy):
         images = self._to_compute_dtype(images)
         if not training or transformation is None:
             return images
-        return self._apply(images, transformation, "transform_images")
+        return self._apply_picked(images, transformation, "transform_images")
 
     def transform_segmentation_masks(self, segmentation_masks, transformation, training=True):
         if not training or transformation is None:
             return segmentation_masks
-        return self._apply(segmentation_masks, transformation, "transform_segmentation_masks")
+        return self._apply_picked(segmentation_masks, transformation, "transform_segmentation_masks")
 
     def get_config(self):
         config = super().get_config()

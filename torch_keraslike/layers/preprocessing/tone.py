@@ -213,8 +213,9 @@ class Solarization(BaseImagePreprocessingLayer):
     On the ``[0, 255]`` scale, each image gets ``x + a`` (clipped to ``[0, 255]``),
     then every value ``>= t`` becomes ``255 - value``. ``a`` is drawn per image
     from ``[lower, upper * 255]`` of ``addition_factor`` and ``t`` likewise from
-    ``threshold_factor`` (Keras's formula: only the upper bound is scaled). With the
-    default thresholds of 0 every pixel is inverted. In inference the input is
+    ``threshold_factor`` (Keras's formula: only the upper bound is scaled, so
+    ``(0.5, 0.5)`` draws ``t`` in ``[0.5, 127.5]``). With the default thresholds of 0
+    every pixel is inverted. In inference the input is
     returned unchanged (in the layer's floating dtype).
 
     Args:
@@ -234,9 +235,9 @@ class Solarization(BaseImagePreprocessingLayer):
 
     Example:
         >>> import torch, torch_keraslike as tkl
-        >>> layer = tkl.layers.Solarization(threshold_factor=(0.5, 0.5))  # threshold 127.5
+        >>> layer = tkl.layers.Solarization()  # thresholds 0: every pixel is inverted
         >>> layer(torch.tensor([[[[100.0, 200.0]]]]), training=True)
-        tensor([[[[100.,  55.]]]])
+        tensor([[[[155.,  55.]]]])
     """
 
     def __init__(self, addition_factor=0.0, threshold_factor=0.0, value_range=(0, 255), seed=None,
