@@ -339,8 +339,8 @@ class RandomColorJitter(BaseImagePreprocessingLayer):
 
     def build(self, input_shape):
         super().build(input_shape)
-        if "random_saturation" in self._jitter_layers or "random_hue" in self._jitter_layers:
-            self._check_channels(input_shape, _RGB)
+        for name in self._jitter_layers:
+            getattr(self, name).build(input_shape)
 
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:

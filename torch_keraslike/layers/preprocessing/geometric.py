@@ -16,13 +16,15 @@ __all__ = ["RandomElasticTransform", "RandomPerspective", "RandomShear"]
 
 
 def _shear_range(layer, factor, name):
-    """``(lower, upper)``: a number ``f`` gives ``(-f, f)``, a pair is sorted; values
-    in ``[0, 1]``."""
-    items = list(factor) if isinstance(factor, (tuple, list)) else [factor]
-    if len(items) not in (1, 2) or not all(is_number(f) and 0 <= f <= 1 for f in items):
+    """``(lower, upper)``: a number ``f`` in ``[0, 1]`` gives ``(-f, f)``; a pair (in
+    ``[-1, 1]``, so that configs, which hold the pair, load again) is sorted."""
+    pair = isinstance(factor, (tuple, list))
+    items = list(factor) if pair else [factor]
+    low = -1 if pair else 0
+    if len(items) != (2 if pair else 1) or not all(is_number(f) and low <= f <= 1 for f in items):
         raise ValueError(
-            f"{layer_label(layer)}: the `factor` argument should be a number (or a list of two "
-            f"numbers) in the range [0, 1.0]. Received: {name}={factor!r}."
+            f"{layer_label(layer)}: the `factor` argument should be a number in the range [0, 1.0] "
+            f"(or a list of two numbers in [-1.0, 1.0]). Received: {name}={factor!r}."
         )
     if isinstance(factor, (tuple, list)):
         return tuple(sorted(items))
@@ -47,7 +49,7 @@ class RandomShear(_RandomAffine):
 
     Args:
         x_factor: a number ``f`` in ``[0, 1]`` (range ``[-f, f]``) or a pair
-            ``(lower, upper)`` (default 0: no horizontal shear).
+            ``(lower, upper)`` in ``[-1, 1]`` (default 0: no horizontal shear).
         y_factor: the same for the vertical shear.
         interpolation: ``"bilinear"`` (default) or ``"nearest"``.
         fill_mode: ``"reflect"`` (default), ``"wrap"``, ``"constant"`` or

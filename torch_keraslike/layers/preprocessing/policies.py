@@ -64,6 +64,11 @@ class _Policy(BaseImagePreprocessingLayer):
         self.interpolation = interpolation
         self._set_seed(seed)
 
+    def build(self, input_shape):
+        super().build(input_shape)
+        for name in self._operations:
+            getattr(self, name).build(input_shape)
+
     def _positive(self, value, name):
         if not is_positive_int(value):
             raise ValueError(f"{layer_label(self)}: `{name}` must be a positive integer, received {name}={value!r}.")
