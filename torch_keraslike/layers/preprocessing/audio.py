@@ -32,12 +32,15 @@ def linear_to_mel_weight_matrix(num_mel_bins, num_spectrogram_bins, sampling_rat
     """The HTK mel filter bank ``(num_spectrogram_bins, num_mel_bins)``: triangles
     linear in mel between ``num_mel_bins + 2`` equally spaced mel points; the DC bin
     gets no weight."""
-    nyquist = float(sampling_rate) / 2.0
-    linear = torch.linspace(0.0, nyquist, num_spectrogram_bins, dtype=dtype)[1:]
+    def spaced(start, stop, num):
+        # start + (stop - start) * i / (num - 1), Keras's rounding (not torch.linspace's).
+        return start + torch.arange(num, dtype=dtype) / (num - 1) * (stop - start)
+
+    nyquist = torch.tensor(float(sampling_rate), dtype=dtype) / 2.0
+    linear = spaced(torch.tensor(0.0, dtype=dtype), nyquist, num_spectrogram_bins)[1:]
     bins_mel = _hertz_to_mel(linear).unsqueeze(1)
-    edges = torch.linspace(_hertz_to_mel(torch.tensor(float(lower_edge_hertz), dtype=dtype)).item(),
-                           _hertz_to_mel(torch.tensor(float(upper_edge_hertz), dtype=dtype)).item(),
-                           num_mel_bins + 2, dtype=dtype)
+    edges = spaced(_hertz_to_mel(torch.tensor(float(lower_edge_hertz), dtype=dtype)),
+                   _hertz_to_mel(torch.tensor(float(upper_edge_hertz), dtype=dtype)), num_mel_bins + 2)
     lower, center, upper = edges[:-2].unsqueeze(0), edges[1:-1].unsqueeze(0), edges[2:].unsqueeze(0)
     lower_slopes = (bins_mel - lower) / (center - lower)
     upper_slopes = (upper - bins_mel) / (upper - center)

@@ -57,11 +57,24 @@ def _is_checkable(tensor):
     return not torch.compiler.is_compiling() and not symbolic.is_fake(tensor) and tensor.device.type != "meta"
 
 
+def _values_of(inputs):
+    """``inputs`` as a tensor to check, or None (strings, symbolic, not array-like)."""
+    if isinstance(inputs, torch.Tensor):
+        return inputs if _is_checkable(inputs) else None
+    try:
+        array = np.asarray(inputs)
+    except (TypeError, ValueError):
+        return None
+    return torch.from_numpy(array) if array.dtype.kind in "biuf" else None
+
+
 def check_indices(layer, indices, depth, what):
     """Raises when an index is outside ``[0, depth)`` (skipped while compiling, where
     out-of-range values encode as zeros)."""
-    if not _is_checkable(indices) or indices.numel() == 0:
+    indices = _values_of(indices)
+    if indices is None or indices.numel() == 0:
         return
+    indices = indices.to(torch.int64)
     low, high = int(indices.min()), int(indices.max())
     if low < 0 or high >= depth:
         raise ValueError(
@@ -72,7 +85,17 @@ def check_indices(layer, indices, depth, what):
 
 
 class _NumericInputs:
-    """Mixin: string arrays (which torch cannot hold) get a clear error."""
+    """Mixin: string arrays (which torch cannot hold) get a clear error, and
+    ``_check_values`` (data-dependent checks) runs before the layer builds, so a
+    rejected call leaves it as it was."""
+
+    def __call__(self, *args, **kwargs):
+        if args and not symbolic.has_keras_tensor(args, kwargs):
+            self._check_values(args[0])
+        return super().__call__(*args, **kwargs)
+
+    def _check_values(self, inputs):
+        """Checks the values of real inputs (tensors, arrays); default: none."""
 
     def _array_to_tensor(self, value):
         if np.asarray(value).dtype.kind in "OUS":
@@ -162,8 +185,10 @@ class CategoryEncoding(_NumericInputs, Layer):
                     f"received {tuple(count_weights.shape)}."
                 )
         indices = inputs.to(torch.int64)
-        check_indices(self, indices, self.num_tokens, "num_tokens")
         return encode_categorical(indices, self.output_mode, self.num_tokens, self._tkl_dtype, count_weights)
+
+    def _check_values(self, inputs):
+        check_indices(self, inputs, self.num_tokens, "num_tokens")
 
     def compute_output_shape(self, input_shape):
         return encoded_shape(input_shape, self.output_mode, self.num_tokens)
@@ -491,6 +516,12 @@ class HashedCrossing(_NumericInputs, Layer):
         _check_int_mode_dtype(self, output_mode)
         _check_dense(self, sparse)
         self.num_bins, self.output_mode, self.sparse = int(num_bins), output_mode, False
+        # Features are not cast to the (integer) output dtype: floats are rejected, as Keras.
+        self._tkl_autocast = False
+
+    def _check_values(self, inputs):
+        if isinstance(inputs, (list, tuple)) and all(isinstance(x, torch.Tensor) for x in inputs):
+            self._check_inputs(inputs)
 
     def _check_inputs(self, inputs):
         if not isinstance(inputs, (list, tuple)) or len(inputs) < 2:

@@ -17,7 +17,7 @@ from ...layer import Layer
 from ...saving import register_serializable
 from .._common import is_int, layer_label
 from . import _hashing
-from .encoding import _check_dense, _check_mode, _is_checkable, _NumericInputs, encode_categorical, encoded_shape
+from .encoding import _check_dense, _check_mode, _NumericInputs, _values_of, encode_categorical, encoded_shape
 
 __all__ = ["IntegerLookup"]
 
@@ -292,16 +292,7 @@ class IntegerLookup(_NumericInputs, Layer):
             return self._invert(tokens)
         indices, found = self._lookup(tokens)
         if self.num_oov_indices == 0:
-            if _is_checkable(tokens) and tokens.numel():
-                outside = ~found if self.mask_token is None else ~found & (tokens != self.mask_token)
-                unknown = tokens[outside]
-                if unknown.numel():
-                    raise ValueError(
-                        f"{layer_label(self)}: When `num_oov_indices=0` all inputs should be in vocabulary, "
-                        f"found OOV values {unknown.unique().tolist()[:10]}, consider setting "
-                        "`num_oov_indices=1`."
-                    )
-            indices = torch.where(found, indices, -1)
+            indices = torch.where(found, indices, -1)  # (unknown tokens were rejected before the call)
         else:
             indices = torch.where(found, indices, self._oov_indices(tokens))
         if self.mask_token is not None:
@@ -315,6 +306,24 @@ class IntegerLookup(_NumericInputs, Layer):
             return encode_categorical(indices, self.output_mode, depth, self._tkl_dtype)
         counts = encode_categorical(indices, "count", depth, self._tkl_dtype)
         return counts * self._idf_weights.to(device=counts.device, dtype=counts.dtype)
+
+    def _check_values(self, inputs):
+        if self.num_oov_indices or self.invert:
+            return
+        tokens = _values_of(inputs)
+        if tokens is None or tokens.numel() == 0:
+            return
+        tokens = tokens.to(torch.int64).to(self._sorted_tokens.device) if hasattr(self, "_sorted_tokens") else None
+        if tokens is None:
+            return
+        _, found = self._lookup(tokens)
+        outside = ~found if self.mask_token is None else ~found & (tokens != self.mask_token)
+        unknown = tokens[outside]
+        if unknown.numel():
+            raise ValueError(
+                f"{layer_label(self)}: When `num_oov_indices=0` all inputs should be in vocabulary, found OOV "
+                f"values {unknown.unique().tolist()[:10]}, consider setting `num_oov_indices=1`."
+            )
 
     def _invert(self, indices):
         table = self._token_table.to(indices.device)
