@@ -190,6 +190,25 @@ class BaseImagePreprocessingLayer(Layer):
         order that sorts uniform draws."""
         return torch.argsort(self._rand((size,), device))
 
+    def _random_rectangles(self, batch, height, width, width_ratio, height_ratio, device):
+        """Keras's random boxes of CutMix and RandomErasing: per image, a rectangle of
+        ``ratio * side`` on each axis at a uniform position (x drawn first).
+
+        Returns ``(masks, area_fraction)``: boolean masks broadcastable to the images
+        (a channel axis of 1) and the fraction of each image the rectangle covers.
+        """
+        corners = []
+        for length, ratio in ((width, width_ratio), (height, height_ratio)):
+            crop = ratio * length
+            start = self._rand((batch,), device) * (length - crop)
+            corners.append((start.reshape(-1, 1, 1), (start + crop).reshape(-1, 1, 1)))
+        (x0, x1), (y0, y1) = corners
+        grid_y = torch.arange(height, dtype=torch.float32, device=device).reshape(1, -1, 1)
+        grid_x = torch.arange(width, dtype=torch.float32, device=device).reshape(1, 1, -1)
+        inside = (grid_x >= x0) & (grid_x < x1) & (grid_y >= y0) & (grid_y < y1)
+        area = ((x1 - x0) * (y1 - y0)).reshape(-1) / (width * height)
+        return inside.unsqueeze(-1 if self._channels_last else 1), area
+
     def _apply_with_probability(self, batch, factor, device):
         """Keras's per-image coin of the random layers with a probability ``factor``
         range: a probability drawn in ``factor``, then ``uniform < probability``."""

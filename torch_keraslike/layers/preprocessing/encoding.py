@@ -316,24 +316,9 @@ class Discretization(_NumericInputs, Layer):
                 f"{layer_label(self)}: Cannot adapt a Discretization layer that has been initialized "
                 "with `bin_boundaries`, use `num_bins` instead."
             )
-        if isinstance(data, (np.ndarray, torch.Tensor, list)) and not _is_batch_list(data):
-            batches = [data]
-        elif hasattr(data, "__iter__") and not isinstance(data, (str, bytes, dict)):
-            batches = data
-        else:
-            raise TypeError(
-                f"{layer_label(self)}: unsupported data type {type(data).__name__} for adapt(): pass an "
-                "array, a tensor, or an iterable of them."
-            )
         summary = np.array([[], []], dtype="float32")
-        for index, batch in enumerate(batches):
-            if steps is not None and index >= steps:
-                break
-            batch = batch[0] if isinstance(batch, tuple) else batch
-            if isinstance(batch, torch.Tensor):
-                batch = batch.detach().cpu().numpy()
-            values = np.asarray(batch).astype("float32")
-            summary = _merge(_summarize(values, self.epsilon), summary, self.epsilon)
+        for batch in adapt_batches(self, data, steps):
+            summary = _merge(_summarize(batch.astype("float32"), self.epsilon), summary, self.epsilon)
         if summary.shape[1] == 0:
             raise ValueError(f"{layer_label(self)}: adapt() received no data.")
         self._summary = summary
@@ -374,9 +359,27 @@ class Discretization(_NumericInputs, Layer):
         return cls(**config)
 
 
-def _is_batch_list(data):
-    """Whether a list holds batches (arrays/tensors) rather than numbers."""
-    return isinstance(data, list) and bool(data) and isinstance(data[0], (np.ndarray, torch.Tensor))
+def adapt_batches(layer, data, steps=None):
+    """The NumPy batches of ``adapt``'s ``data``: one array, tensor or list of
+    numbers, or an iterable of them (a ``DataLoader``'s ``(x, y)`` gives ``x``), at
+    most ``steps`` of them."""
+    if isinstance(data, (np.ndarray, torch.Tensor)) or (isinstance(data, list) and not (
+            data and isinstance(data[0], (np.ndarray, torch.Tensor)))):
+        batches = [data]
+    elif hasattr(data, "__iter__") and not isinstance(data, (str, bytes, dict)):
+        batches = data
+    else:
+        raise TypeError(
+            f"{layer_label(layer)}: unsupported data type {type(data).__name__} for adapt(): pass an "
+            "array, a tensor, a list of values, or an iterable of them."
+        )
+    for index, batch in enumerate(batches):
+        if steps is not None and index >= steps:
+            break
+        batch = batch[0] if isinstance(batch, (tuple, list)) and not isinstance(data, list) else batch
+        if isinstance(batch, torch.Tensor):
+            batch = batch.detach().cpu().numpy()
+        yield np.asarray(batch)
 
 
 # ------------------------------------------------------------------ hashing

@@ -231,11 +231,6 @@ class RandomErasing(BaseImagePreprocessingLayer):
         if isinstance(self.fill_value, list):
             self._check_channels(input_shape, (3,))
 
-    def _bounds(self, batch, length, ratio, device):
-        crop = ratio * length
-        start = self._rand((batch,), device) * (length - crop)
-        return start, start + crop
-
     def get_random_transformation(self, data, training=True, seed=None):
         if not training:
             return None
@@ -243,13 +238,7 @@ class RandomErasing(BaseImagePreprocessingLayer):
         batch, device = batch_size_of(images), images.device
         height, width = self._image_size(images)
         ratios = torch.sqrt(self._uniform((batch, 2), *self.scale, device))
-        x0, x1 = self._bounds(batch, width, ratios[:, 0], device)
-        y0, y1 = self._bounds(batch, height, ratios[:, 1], device)
-        grid_y = torch.arange(height, dtype=torch.float32, device=device).reshape(1, -1, 1)
-        grid_x = torch.arange(width, dtype=torch.float32, device=device).reshape(1, 1, -1)
-        inside = ((grid_x >= x0.reshape(-1, 1, 1)) & (grid_x < x1.reshape(-1, 1, 1))
-                  & (grid_y >= y0.reshape(-1, 1, 1)) & (grid_y < y1.reshape(-1, 1, 1)))
-        masks = inside.unsqueeze(-1 if self._channels_last else 1)
+        masks, _ = self._random_rectangles(batch, height, width, ratios[:, 0], ratios[:, 1], device)
         apply = self._apply_with_probability(batch, self.factor, device)
         shape = (batch,) + tuple(images.shape[-3:])
         if self.fill_value is None:

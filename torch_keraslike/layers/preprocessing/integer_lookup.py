@@ -17,7 +17,15 @@ from ...layer import Layer
 from ...saving import register_serializable
 from .._common import is_int, layer_label
 from . import _hashing
-from .encoding import _check_dense, _check_mode, _NumericInputs, _values_of, encode_categorical, encoded_shape
+from .encoding import (
+    _check_dense,
+    _check_mode,
+    _NumericInputs,
+    _values_of,
+    adapt_batches,
+    encode_categorical,
+    encoded_shape,
+)
 
 __all__ = ["IntegerLookup"]
 
@@ -219,22 +227,8 @@ class IntegerLookup(_NumericInputs, Layer):
         if self._has_input_vocabulary:
             raise ValueError(f"{layer_label(self)}: Cannot adapt layer '{self.name}' after setting a static "
                              "vocabulary via `vocabulary` argument or `set_vocabulary()` method.")
-        if isinstance(data, (np.ndarray, torch.Tensor)) or (isinstance(data, list) and not (
-                data and isinstance(data[0], (np.ndarray, torch.Tensor)))):
-            batches = [data]
-        elif hasattr(data, "__iter__") and not isinstance(data, (str, bytes, dict)):
-            batches = data
-        else:
-            raise TypeError(f"{layer_label(self)}: unsupported data type {type(data).__name__} for adapt(): "
-                            "pass an array, a tensor, a list of tokens, or an iterable of them.")
         counts, documents, num_documents = collections.Counter(), collections.Counter(), 0
-        for index, batch in enumerate(batches):
-            if steps is not None and index >= steps:
-                break
-            batch = batch[0] if isinstance(batch, tuple) else batch
-            if isinstance(batch, torch.Tensor):
-                batch = batch.detach().cpu().numpy()
-            array = np.asarray(batch)
+        for array in adapt_batches(self, data, steps):
             if array.dtype.kind in "OUS":
                 raise ValueError(f"{layer_label(self)}: adapt() received strings; IntegerLookup takes integer "
                                  "tokens (string tensors have no torch equivalent).")

@@ -76,11 +76,6 @@ class CutMix(_BatchMixing):
         self.factor = factor_pair(self, factor, (0, 1))
         self._set_seed(seed)
 
-    def _bounds(self, batch, length, ratio, device):
-        crop = ratio * length
-        start = self._rand((batch,), device) * (length - crop)
-        return start, start + crop
-
     def get_random_transformation(self, data, training=True, seed=None):
         images = images_of(data)
         if not training or images.dim() == 3:
@@ -89,16 +84,9 @@ class CutMix(_BatchMixing):
         height, width = self._image_size(images)
         alpha = self._uniform((), *self.factor, device) + 1e-6
         ratio = torch.sqrt(1.0 - self._beta((batch,), alpha, alpha, device))
-        x0, x1 = self._bounds(batch, width, ratio, device)
-        y0, y1 = self._bounds(batch, height, ratio, device)
-        grid_y = torch.arange(height, dtype=torch.float32, device=device).reshape(1, -1, 1)
-        grid_x = torch.arange(width, dtype=torch.float32, device=device).reshape(1, 1, -1)
-        inside = ((grid_x >= x0.reshape(-1, 1, 1)) & (grid_x < x1.reshape(-1, 1, 1))
-                  & (grid_y >= y0.reshape(-1, 1, 1)) & (grid_y < y1.reshape(-1, 1, 1)))
-        masks = inside.unsqueeze(-1 if self._channels_last else 1)
-        mix_weight = 1.0 - (x1 - x0) * (y1 - y0) / (width * height)
+        masks, area = self._random_rectangles(batch, height, width, ratio, ratio, device)
         return {"permutation_order": self._permutation(batch, device), "batch_masks": masks,
-                "mix_weight": mix_weight}
+                "mix_weight": 1.0 - area}
 
     def _cut(self, images, transformation):
         return torch.where(transformation["batch_masks"], images[transformation["permutation_order"]], images)
