@@ -13,9 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-import keras  # noqa: E402
-
 OUT = Path(__file__).parent / "data" / "lookup_golden.json"
 
 
@@ -27,6 +24,10 @@ def values():
 
 
 def main():
+    # Imported here: collecting this module (pytest's doctests) must not import Keras.
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import keras
+
     x = values()
     cases = {"values": x.tolist()}
     hashing = {
