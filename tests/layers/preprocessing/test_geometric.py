@@ -122,3 +122,16 @@ def test_configs_match_keras():
         for key in set(keras_config) - {"name", "dtype", "trainable"}:
             assert np.ravel(config[key]).tolist() == np.ravel(keras_config[key]).tolist(), key
         assert type(ours).from_config(config).get_config() == config
+
+
+@pytest.mark.parametrize("make", [
+    lambda fmt: RandomShear(0.4, 0.4, interpolation="nearest", fill_mode="nearest", data_format=fmt, seed=1),
+    lambda fmt: RandomPerspective(interpolation="nearest", data_format=fmt, seed=1),
+])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_masks_follow_the_images(make, data_format):
+    shape = (2, 8, 8, 1) if data_format == "channels_last" else (2, 1, 8, 8)
+    x = torch.rand(shape)
+    out = make(data_format)({"images": x, "segmentation_masks": (x > 0.5).long()}, training=True)
+    assert out["segmentation_masks"].dtype == torch.int64
+    assert torch.equal(out["segmentation_masks"], (out["images"] > 0.5).long())
