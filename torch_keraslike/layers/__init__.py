@@ -2,6 +2,7 @@
 
 from ..input_spec import InputSpec
 from ..layer import Layer
+from ..symbolic import Input
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .attention import MultiHeadAttention
 from .conv import Conv1D, Conv2D, Conv3D
@@ -13,6 +14,7 @@ from .dot import Dot, dot
 from .einsum_dense import EinsumDense
 from .embedding import Embedding
 from .layer_scale import LayerScale
+from .torch_module_wrapper import TorchModuleWrapper
 from .merging import (
     Add,
     Average,
@@ -56,17 +58,47 @@ from .pooling_global import (
     GlobalMaxPooling3D,
 )
 from .preprocessing import (
+    AugMix,
+    AutoContrast,
+    CategoryEncoding,
     CenterCrop,
+    ContrastLimitedAdaptiveHistogramEqualization,
+    CutMix,
+    Discretization,
+    Equalization,
+    HashedCrossing,
+    Hashing,
+    IntegerLookup,
+    MaxNumBoundingBoxes,
+    MelSpectrogram,
+    MixUp,
     Normalization,
+    Pipeline,
+    RandAugment,
     RandomBrightness,
+    RandomColorDegeneration,
+    RandomColorJitter,
     RandomContrast,
     RandomCrop,
+    RandomElasticTransform,
+    RandomErasing,
     RandomFlip,
+    RandomGaussianBlur,
+    RandomGrayscale,
+    RandomHue,
+    RandomInvert,
+    RandomPerspective,
+    RandomPosterization,
     RandomRotation,
+    RandomSaturation,
+    RandomSharpness,
+    RandomShear,
     RandomTranslation,
     RandomZoom,
     Rescaling,
     Resizing,
+    STFTSpectrogram,
+    Solarization,
 )
 from .recurrent import GRU, LSTM
 from .regularization import (
@@ -80,6 +112,7 @@ from .regularization import (
 )
 from .reshaping import Flatten, Permute, RepeatVector, Reshape
 from .reversible_embedding import ReversibleEmbedding
+from .serialization import deserialize, serialize
 from .rms_normalization import RMSNormalization
 from .spectral_normalization import SpectralNormalization
 from .unit_normalization import UnitNormalization
@@ -98,6 +131,7 @@ Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose = (
 SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
 
 __all__ = [
+    "TorchModuleWrapper",
     "Activation",
     "ActivityRegularization",
     "AdaptiveAveragePooling1D",
@@ -108,6 +142,8 @@ __all__ = [
     "AdaptiveMaxPooling3D",
     "Add",
     "AlphaDropout",
+    "AugMix",
+    "AutoContrast",
     "Average",
     "AveragePooling1D",
     "AveragePooling2D",
@@ -116,8 +152,10 @@ __all__ = [
     "AvgPool2D",
     "AvgPool3D",
     "BatchNormalization",
+    "CategoryEncoding",
     "CenterCrop",
     "Concatenate",
+    "ContrastLimitedAdaptiveHistogramEqualization",
     "Conv1D",
     "Conv1DTranspose",
     "Conv2D",
@@ -133,14 +171,17 @@ __all__ = [
     "Cropping1D",
     "Cropping2D",
     "Cropping3D",
+    "CutMix",
     "Dense",
     "DepthwiseConv1D",
     "DepthwiseConv2D",
+    "Discretization",
     "Dot",
     "Dropout",
     "ELU",
     "EinsumDense",
     "Embedding",
+    "Equalization",
     "Flatten",
     "GRU",
     "GaussianDropout",
@@ -158,15 +199,20 @@ __all__ = [
     "GlobalMaxPooling2D",
     "GlobalMaxPooling3D",
     "GroupNormalization",
+    "HashedCrossing",
+    "Hashing",
     "Identity",
+    "Input",
     "InputLayer",
     "InputSpec",
+    "IntegerLookup",
     "LSTM",
     "Lambda",
     "Layer",
     "LayerNormalization",
     "LayerScale",
     "LeakyReLU",
+    "MaxNumBoundingBoxes",
     "MaxPool1D",
     "MaxPool2D",
     "MaxPool3D",
@@ -174,18 +220,35 @@ __all__ = [
     "MaxPooling2D",
     "MaxPooling3D",
     "Maximum",
+    "MelSpectrogram",
     "Minimum",
+    "MixUp",
     "MultiHeadAttention",
     "Multiply",
     "Normalization",
     "PReLU",
     "Permute",
+    "Pipeline",
     "RMSNormalization",
+    "RandAugment",
     "RandomBrightness",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
     "RandomContrast",
     "RandomCrop",
+    "RandomElasticTransform",
+    "RandomErasing",
     "RandomFlip",
+    "RandomGaussianBlur",
+    "RandomGrayscale",
+    "RandomHue",
+    "RandomInvert",
+    "RandomPerspective",
+    "RandomPosterization",
     "RandomRotation",
+    "RandomSaturation",
+    "RandomSharpness",
+    "RandomShear",
     "RandomTranslation",
     "RandomZoom",
     "ReLU",
@@ -194,11 +257,13 @@ __all__ = [
     "Reshape",
     "Resizing",
     "ReversibleEmbedding",
+    "STFTSpectrogram",
     "SeparableConv1D",
     "SeparableConv2D",
     "SeparableConvolution1D",
     "SeparableConvolution2D",
     "Softmax",
+    "Solarization",
     "SpatialDropout1D",
     "SpatialDropout2D",
     "SpatialDropout3D",
@@ -215,10 +280,12 @@ __all__ = [
     "add",
     "average",
     "concatenate",
+    "deserialize",
     "dot",
     "maximum",
     "minimum",
     "multiply",
+    "serialize",
     "subtract",
 ]
 

@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._numerics import clip_probabilities
 from .data import flatten
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
     "sparse_categorical_crossentropy",
 ]
 
-EPSILON = 1e-7  # Keras's backend epsilon
 
 
 def _align(y_true, y_pred):
@@ -89,7 +89,7 @@ def _bce_elements(y_true, y_pred, from_logits, label_smoothing):
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
         return y_true, y_pred, True
-    return y_true, torch.clamp(y_pred, EPSILON, 1.0 - EPSILON), False
+    return y_true, clip_probabilities(y_pred), False
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
@@ -103,7 +103,7 @@ def _log_probs(y_pred, from_logits, axis):
     if from_logits:
         return F.log_softmax(y_pred, dim=axis)
     y_pred = y_pred / y_pred.sum(dim=axis, keepdim=True)
-    return torch.log(torch.clamp(y_pred, EPSILON, 1.0 - EPSILON))
+    return torch.log(clip_probabilities(y_pred))
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
@@ -396,6 +396,28 @@ class _Entry:
         else:
             self.call = _call_keras_style(fn)
 
+    def weighted(self, y_true, y_pred, sample_weight):
+        """The loss with one weight per sample (Keras: sum of weighted values over the
+        number of values)."""
+        if isinstance(self.fn, Loss):
+            return self.fn(y_true, y_pred, sample_weight)
+        if _torch_style(self.fn):
+            raise ValueError(
+                f"The loss of output {self.name!r} is a torch loss ({self.fn!r}), which reduces "
+                "its values itself, so sample weights cannot be applied. Fix: use a Keras loss "
+                "(e.g. 'mse' or tkl.losses.MeanSquaredError()) with sample_weight/class_weight."
+            )
+        values = self.fn(y_true, y_pred)
+        weight = torch.as_tensor(sample_weight, dtype=values.dtype, device=values.device)
+        if values.dim() == 0:
+            raise ValueError(
+                f"The loss function of output {self.name!r} returns one number per batch, so "
+                "sample weights cannot be applied. Fix: return one value per sample."
+            )
+        while weight.dim() < values.dim():
+            weight = weight.unsqueeze(-1)
+        return (values * weight).sum() / max(values.numel(), 1)
+
 
 class CompiledLoss:
     """The loss given to ``compile``: one loss, a list or a dict keyed by output name,
@@ -485,8 +507,14 @@ class CompiledLoss:
             return [y_true.get(name) for name in self.output_names]
         return flatten(y_true)
 
-    def __call__(self, y_true, y_pred):
-        """Returns ``(total, per_output)``; ``per_output`` is None for one output."""
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """Returns ``(total, per_output)``; ``per_output`` is None for one output.
+
+        ``sample_weight``: one weight per sample for every output, or a list/dict with
+        one array (or None) per output.
+        """
+        if sample_weight is not None:
+            return self._weighted(y_true, y_pred, sample_weight)
         if self.single and isinstance(y_pred, torch.Tensor) and isinstance(y_true, torch.Tensor):
             entry = self.entries[0]
             value = entry.call(y_true, y_pred)
@@ -494,6 +522,24 @@ class CompiledLoss:
         targets = self.flat_targets(y_true)
         preds = flatten(y_pred)
         values = [entry.call(targets[entry.index], preds[entry.index]) for entry in self.entries]
+        return self._total(values)
+
+    def _weighted(self, y_true, y_pred, sample_weight):
+        targets, preds = self.flat_targets(y_true), flatten(y_pred)
+        if isinstance(sample_weight, dict):
+            weights = [sample_weight.get(name) for name in self.output_names]
+        elif isinstance(sample_weight, (list, tuple)):
+            weights = list(sample_weight)
+        else:
+            weights = [sample_weight] * len(self.output_names)
+        values = [
+            entry.call(targets[entry.index], preds[entry.index]) if weights[entry.index] is None
+            else entry.weighted(targets[entry.index], preds[entry.index], weights[entry.index])
+            for entry in self.entries
+        ]
+        return self._total(values)
+
+    def _total(self, values):
         total = values[0] * self.entries[0].weight
         for entry, value in zip(self.entries[1:], values[1:]):
             total = total + value * entry.weight

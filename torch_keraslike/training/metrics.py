@@ -312,11 +312,13 @@ class CompiledMetrics:
             ``{output_name: spec or list of specs}``.
     """
 
-    def __init__(self, metrics):
+    def __init__(self, metrics, prefix=""):
         self.spec = metrics
         for item in self._all_specs(metrics):
             check(item)
         self.entries = []
+        self.output_names = []
+        self.prefix = prefix  # "weighted_" for compile's weighted_metrics
 
     @staticmethod
     def _all_specs(spec):
@@ -353,6 +355,7 @@ class CompiledMetrics:
                 )
             per_output = [_as_list(item) for item in spec]
         entries, seen = [], set()
+        self.output_names = list(output_names)
         for index, items in enumerate(per_output):
             for item in items:
                 if targets[index] is None:
@@ -363,12 +366,24 @@ class CompiledMetrics:
                 seen.add(id(metric))
                 metric.reset_state()
                 log_name = metric.name if count == 1 else f"{output_names[index]}_{metric.name}"
+                log_name = self.prefix + log_name
                 entries.append((index, metric, log_name))
         self.entries = entries
 
-    def update(self, targets, preds):
-        for index, metric, _ in self.entries:
-            metric.update_state(targets[index], preds[index])
+    def update(self, targets, preds, sample_weight=None):
+        """Updates every metric; ``sample_weight`` (compile's ``weighted_metrics``) is one
+        array of weights per sample, or a list/dict of them per output."""
+        if sample_weight is None:
+            for index, metric, _ in self.entries:
+                metric.update_state(targets[index], preds[index])
+            return
+        for index, metric, name in self.entries:
+            weight = sample_weight
+            if isinstance(sample_weight, (list, tuple)):
+                weight = sample_weight[index]
+            elif isinstance(sample_weight, dict):
+                weight = sample_weight.get(self.output_names[index])
+            metric.update_state(targets[index], preds[index], sample_weight=weight)
 
     def reset(self):
         for _, metric, _ in self.entries:
