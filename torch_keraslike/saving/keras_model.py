@@ -23,7 +23,7 @@ def _uncovered(model, plan):
     """State-dict keys of ``model``'s weights that no dataset of the plan fills."""
     covered = {slot.key for slot, _ in plan}
     return sorted(k for k, v in model.state_dict(keep_vars=True).items()
-                  if isinstance(v, torch.Tensor) and k not in covered)
+                  if isinstance(v, torch.Tensor) and not k.endswith("_extra_state") and k not in covered)
 
 
 def build_model(where, config, custom_objects, safe_mode, make_plan):
