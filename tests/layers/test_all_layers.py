@@ -113,7 +113,7 @@ CATALOGUE = {
 
 # Exported names that are not layers to instantiate on their own (``Wrapper`` is the
 # base class of wrappers; its subclasses are in the catalogue).
-NOT_LAYERS = {"Layer", "InputSpec", "InputLayer", "Wrapper"}
+NOT_LAYERS = {"Layer", "InputSpec", "Input", "InputLayer", "Wrapper"}
 
 
 def _entry(name):

@@ -2,6 +2,7 @@
 
 from ..input_spec import InputSpec
 from ..layer import Layer
+from ..symbolic import Input
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .attention import MultiHeadAttention
 from .conv import Conv1D, Conv2D, Conv3D
@@ -159,6 +160,7 @@ __all__ = [
     "GlobalMaxPooling3D",
     "GroupNormalization",
     "Identity",
+    "Input",
     "InputLayer",
     "InputSpec",
     "LSTM",
