@@ -64,6 +64,5 @@ def check_axis(axis, owner, allow_none=False, allow_tuple=False):
         return int(axis)
     if allow_tuple and isinstance(axis, (tuple, list)) and axis and all(is_int(a) for a in axis):
         return tuple(int(a) for a in axis)
-    kinds = "an integer" + (" or a tuple of integers" if allow_tuple else "") + (" or None" if allow_none else "")
-    raise ValueError(f"{owner}: `axis` must be {kinds}, received axis={axis!r} (of type "
-                     f"{type(axis).__name__}).")
+    kinds = "`int`" + (" or a tuple of ints" if allow_tuple else "") + (" or None" if allow_none else "")
+    raise ValueError(f"{owner}: `axis` must be of type {kinds}. Received: axis={axis!r} of type {type(axis)}.")

@@ -420,7 +420,8 @@ class CategoricalGeneralizedCrossEntropy(BuiltinLoss):
 
     def __init__(self, q=0.5, reduction="sum_over_batch_size", name="categorical_generalized_cross_entropy",
                  dtype=None):
-        self.q = check_float(q, "q", "CategoricalGeneralizedCrossEntropy", 0.0, 1.0, low_open=True,
-                             high_open=True)
+        if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0 < q < 1:
+            raise ValueError(f"CategoricalGeneralizedCrossEntropy: q must be in the interval (0, 1), received q={q!r}.")
+        self.q = float(q)
         super().__init__(categorical_generalized_cross_entropy, name=name, reduction=reduction, dtype=dtype,
                          q=self.q)

@@ -129,7 +129,7 @@ class Metric:
                 ``(shape, dtype) -> tensor``.
             dtype: dtype name or ``torch.dtype`` (default: the metric's dtype).
             aggregation: how copies on several processes combine: ``"sum"``
-                (default), ``"mean"``, ``"only_first_replica"`` or ``"none"``.
+                (default), ``"mean"``, ``"only_first_replica"`` or ``"none"`` (None).
             name: name of the variable (its ``path`` is ``"<metric>/<name>"``).
 
         Returns:
@@ -139,10 +139,15 @@ class Metric:
 
         self._check_super_called()
         owner = f'Metric "{self.name}" ({type(self).__name__})'
+        if aggregation is None:
+            aggregation = "none"
         if aggregation not in AGGREGATIONS:
             raise ValueError(
-                f"{owner}: invalid value for argument `aggregation` of variable {name!r}. Expected one "
-                f"of {list(AGGREGATIONS)}. Received: aggregation={aggregation!r}.")
+                f"{owner}: Invalid value for argument `aggregation` of variable {name!r}. Expected one of "
+                f"`None`, `'none'`, `'mean'`, `'sum'`, `'only_first_replica'`. Received: aggregation={aggregation!r}")
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            raise ValueError(f"{owner}: Argument `name` must be a string and cannot contain character `/`. "
+                             f"Received: name={name!r}")
         try:
             shape = tuple(int(d) for d in (shape if isinstance(shape, (tuple, list)) else (shape,)))
         except (TypeError, ValueError):
@@ -184,14 +189,29 @@ class Metric:
         return found
 
     def _move_to(self, device):
-        """Moves every state tensor to ``device`` in place (same tensor objects)."""
+        """Moves every state tensor to ``device``: in place where torch allows it (the
+        same tensor objects, so references held elsewhere stay valid), else by
+        replacing each tensor in the metric's attributes."""
+        from .. import variables
+
+        state = vars(self)
         with torch.no_grad():
-            for variable in self._variables:
-                if variable.device != device:
-                    variable.data = variable.data.to(device)
+            for index, variable in enumerate(self._variables):
+                if variable.device == device:
+                    continue
+                moved = variable.detach().to(device)
+                try:
+                    variable.data = moved
+                except RuntimeError:  # e.g. to or from the meta device
+                    moved.__dict__.update(aggregation=variable.__dict__.get("aggregation"))
+                    variables.annotate(moved, variable.__dict__.get("path"))
+                    self._variables[index] = moved
+                    for key, value in list(state.items()):
+                        if value is variable:
+                            state[key] = moved
         for metric in self._metrics:
             metric._move_to(device)
-        vars(self)["_device"] = device
+        state["_device"] = device
 
     def reset_state(self):
         """Sets every state tensor back to zero (Keras's default)."""
