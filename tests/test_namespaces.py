@@ -1,10 +1,9 @@
 """Keras's top-level names and small namespaces: ``tkl.Loss``/``Metric``/``Initializer``/
 ``Regularizer``, ``name_scope``, ``device``, ``version``, ``layers.Input``, the
 lower-case aliases of initializers, regularizers and constraints, the ``STFT``
-initializer, the activations added for Keras 3, registered functions as activations,
-and the API coverage of the namespaces against Keras."""
+initializer, the activations added for Keras 3, and registered functions as activations
+(the API coverage against Keras is in test_api_status.py)."""
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -215,28 +214,3 @@ def test_keras_writes_registered_activations_the_same_way():
     ours = tkl.activations.serialize(halved_here)
     assert set(ours) == set(theirs) and ours["class_name"] == theirs["class_name"] == "function"
     assert ours["config"] == "test_namespaces>halved_here" and theirs["config"] == "test_namespaces>halved"
-
-
-@pytest.fixture(scope="module")
-def api_status():
-    import_keras()
-    spec = importlib.util.spec_from_file_location("api_status", ROOT / "scripts" / "api_status.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.mark.parametrize("namespace", ["losses", "metrics", "activations", "initializers", "regularizers",
-                                       "constraints", "models", "tree"])
-def test_every_keras_name_of_the_namespace_is_supported(api_status, namespace):
-    missing = [name for name, status in api_status.status_rows(namespace) if status == api_status.MISSING]
-    assert missing == []
-
-
-def test_top_level_names_are_supported_or_explained(api_status):
-    rows = dict(api_status.status_rows("keras"))
-    for name in ("Loss", "Metric", "Initializer", "Regularizer", "name_scope", "device", "version", "tree", "losses",
-                 "metrics", "models", "Input", "layers"):
-        assert rows[name] == api_status.SUPPORTED, name
-    assert rows["Variable"].startswith("weights are torch Parameters")
-    assert api_status.markdown("keras", list(rows.items())).startswith("`keras`: ")

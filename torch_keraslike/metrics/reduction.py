@@ -14,8 +14,6 @@ Example:
     2.75
 """
 
-import numbers
-
 import torch
 
 from .._masking import get_mask
@@ -49,10 +47,6 @@ def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):
         if weight_rank > 1:
             sample_weight = _reduce_trailing(sample_weight, 1, reduce_fn)
     return _reduce_trailing(values, 1, reduce_fn), sample_weight
-
-
-def _is_number(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 class Sum(Metric):
@@ -100,10 +94,12 @@ class Mean(Metric):
         self.count = self.add_variable(shape=(), initializer="zeros", dtype=self._dtype, name="count")
 
     def update_state(self, values, sample_weight=None):
-        if isinstance(values, torch.Tensor) and values.dim() == 0 and _is_number(sample_weight) and (
+        if type(sample_weight) in (int, float) and isinstance(values, torch.Tensor) and values.dim() == 0 and (
                 get_mask(values) is None):
-            # A batch's scalar loss weighted by its size: two kernels, no host transfer.
-            self.total.add_(values.detach().to(self._dtype), alpha=sample_weight)
+            # A batch's scalar loss weighted by its size (fit's loss tracker, every step):
+            # two kernels, no host transfer.
+            values = values.detach()
+            self.total.add_(values if values.dtype == self._dtype else values.to(self._dtype), alpha=sample_weight)
             self.count.add_(sample_weight)
             return
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, torch.mean, self._dtype)
