@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import torch_keraslike as tkl
-from keras_reference import import_keras
+from keras_reference import import_keras, to_numpy
 
 
 def functional_model():
@@ -206,11 +206,11 @@ def test_keras_reads_our_json_and_we_read_keras_json():
     except TypeError as error:  # Keras's InputLayer arguments (sparse, ragged...) need the Keras config reader
         pytest.skip(f"this checkout does not read Keras's config entries yet: {error}")
     assert [type(layer).__name__ for layer in from_keras.layers] == ["Dense", "Dense"]
-    for layer, weights in zip(from_keras.layers, [l.get_weights() for l in theirs.layers]):
-        layer.set_weights(weights)
+    for layer, source in zip(from_keras.layers, theirs.layers):
+        layer.set_weights([to_numpy(v.value) for v in source.weights])
     x = np.random.default_rng(0).random((4, 3)).astype("float32")
     np.testing.assert_allclose(from_keras(torch.tensor(x)).detach().numpy(),
-                               keras.ops.convert_to_numpy(theirs(x)), rtol=1e-5, atol=1e-6)
+                               to_numpy(theirs(x)), rtol=1e-5, atol=1e-6)
     try:
         from_ours = keras.models.model_from_json(ours.to_json())
     except Exception as error:  # noqa: BLE001 - Keras needs its own entry format (module, registered_name)
