@@ -299,3 +299,44 @@ def test_epsilon_setting_reaches_losses_and_ops():
     finally:
         tkl.backend.set_epsilon(previous)
     assert float(losses.BinaryCrossentropy()(y_true, y_pred)) == pytest.approx(default)
+
+
+def test_crossentropy_name_picks_the_loss_from_the_shapes():
+    compiled = losses.resolve("crossentropy")
+    assert losses.resolve("CE").name == "CE"
+    probs = torch.softmax(torch.randn(4, 3), -1)
+    labels = torch.tensor([0, 2, 1, 1])
+    cases = [
+        (labels, probs, losses.sparse_categorical_crossentropy),
+        (labels[:, None], probs, losses.sparse_categorical_crossentropy),
+        (torch.eye(3)[labels], probs, losses.categorical_crossentropy),
+        (torch.tensor([[1.0], [0.0], [1.0], [0.0]]), torch.rand(4, 1), losses.binary_crossentropy),
+    ]
+    for y_true, y_pred, fn in cases:
+        torch.testing.assert_close(compiled(y_true, y_pred), fn(y_true.float(), y_pred).mean())
+    model = tkl.Sequential([tkl.Input((3,)), tkl.layers.Dense(4, activation="softmax")])
+    model.compile("sgd", loss="crossentropy", metrics=["accuracy"])
+    history = model.fit(np.random.rand(16, 3), np.arange(16) % 4, epochs=1, verbose=0)
+    assert sorted(history.history) == ["accuracy", "loss"]
+
+
+def test_compiled_metrics_are_checked_on_the_first_batch():
+    rng = np.random.default_rng(0)
+    x, y = rng.random((16, 3)), np.eye(3)[rng.integers(0, 3, 16)]
+    model = tkl.Sequential([tkl.Input((3,)), tkl.layers.Dense(3, activation="softmax")])
+    before = {k: v.clone() for k, v in model.state_dict().items() if isinstance(v, torch.Tensor)}
+    model.compile("sgd", "categorical_crossentropy", metrics=[metrics.F1Score()])
+    with pytest.raises(ValueError, match=r"compile: the metric 'f1_score' \(F1Score\) returns a value of shape \(3,\), "
+                                         r"but the logs of fit/evaluate hold one number per metric"):
+        model.fit(x, y, epochs=1, verbose=0)
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())
+    model.compile("sgd", "categorical_crossentropy", metrics=[metrics.F1Score(average="macro")])
+    assert "f1_score" in model.fit(x, y, epochs=1, verbose=0).history
+    def broken(y_true, y_pred):
+        return y_true @ y_pred  # (16, 3) @ (16, 3): a shape error inside the metric
+
+    model.compile("sgd", "categorical_crossentropy", metrics=[broken])
+    with pytest.raises(ValueError, match=r"compile: the metric 'broken' \(MeanMetricWrapper\) failed on the first "
+                                         r"batch: y_pred has shape \(16, 3\) \(float32\), y_true has shape "
+                                         r"\(16, 3\)"):
+        model.evaluate(x, y, verbose=0)

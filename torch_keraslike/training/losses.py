@@ -6,7 +6,8 @@ their names are re-exported here for code written against this module.
 ``Model.compile(loss=...)`` takes, per output:
 
 - a Keras name: any of ``tkl.losses.ALL_OBJECTS_DICT`` (``"mse"``, ``"huber"``,
-  ``"sparse_categorical_crossentropy"``, ``"Huber"``...) or a registered name
+  ``"sparse_categorical_crossentropy"``, ``"Huber"``...), ``"crossentropy"``/``"ce"``
+  (binary, sparse or categorical from the shapes, as Keras) or a registered name
   (``"my_pkg>my_loss"``);
 - a :class:`~torch_keraslike.losses.Loss` object (e.g.
   ``SparseCategoricalCrossentropy(from_logits=True)``);
@@ -71,6 +72,19 @@ _FUNCTION_CLASSES = {
 }
 
 
+class _CrossentropyByShape(Loss):
+    """Keras's ``"crossentropy"``/``"ce"`` loss name: binary cross-entropy for one
+    output unit, sparse categorical for integer labels (``y_true`` without the class axis,
+    or with a size-1 one), categorical otherwise, decided from each batch's shapes."""
+
+    def call(self, y_true, y_pred):
+        if y_pred.dim() and y_pred.shape[-1] == 1:
+            return _losses.binary_crossentropy(y_true, y_pred)
+        if y_true.dim() < y_pred.dim() or (y_true.dim() and y_true.shape[-1] == 1):
+            return _losses.sparse_categorical_crossentropy(y_true, y_pred)
+        return _losses.categorical_crossentropy(y_true, y_pred)
+
+
 def resolve(identifier):
     """The loss ``compile`` uses for ``identifier``: a :class:`Loss` object, a torch loss
     (called torch's way), or a Keras function wrapped in a :class:`LossFunctionWrapper`.
@@ -79,6 +93,8 @@ def resolve(identifier):
         ValueError: for an unknown name (the message lists the valid names).
         TypeError: for something that is neither a name nor a callable.
     """
+    if isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
+        return _CrossentropyByShape(name=identifier)
     if isinstance(identifier, str):
         try:
             found = get(identifier)

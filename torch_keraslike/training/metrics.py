@@ -25,11 +25,13 @@ Example:
 """
 
 import copy
+import warnings
 
 import torch
 from torch import nn
 
 from .. import losses as losses_module
+from .._dtypes import dtype_name
 from .._naming import to_snake_case
 from ..losses import Loss
 from ..metrics import *  # noqa: F401,F403  (the metric classes and functions, for old imports)
@@ -177,6 +179,7 @@ class CompiledMetrics:
                 seen.add(id(metric))
                 metric.reset_state()
                 log_name = metric.name if count == 1 else f"{output_names[index]}_{metric.name}"
+                _probe(metric, log_name, targets[index], preds[index])
                 entries.append((index, metric, log_name))
         self.entries = entries
 
@@ -195,6 +198,34 @@ class CompiledMetrics:
     def results(self):
         """``{log_name: result tensor}``."""
         return {name: metric.result() for _, metric, name in self.entries}
+
+
+def _probe(metric, log_name, target, pred):
+    """Runs a copy of ``metric`` on the first batch, so that a metric that cannot take
+    these targets fails before training with its name and the shapes, and one whose
+    result the logs cannot hold (a dict, several values) is refused. The metric itself
+    is left unchanged."""
+    probe = copy.deepcopy(metric)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # warnings about this partial result are not the user's
+            probe.update_state(target, pred)
+            result = probe.result()
+    except Exception as error:  # noqa: BLE001 - re-raised with the metric and the shapes
+        raise ValueError(
+            f"compile: the metric {log_name!r} ({type(metric).__name__}) failed on the first batch: "
+            f"y_pred has shape {tuple(pred.shape)} ({dtype_name(pred.dtype)}), y_true has shape "
+            f"{tuple(target.shape)} ({dtype_name(target.dtype)}): {error}"
+        ) from error
+    if not isinstance(result, torch.Tensor) or result.numel() != 1:
+        what = (f"a dict {sorted(result)}" if isinstance(result, dict) else
+                f"a value of shape {tuple(result.shape)}" if isinstance(result, torch.Tensor) else repr(result))
+        raise ValueError(
+            f"compile: the metric {log_name!r} ({type(metric).__name__}) returns {what}, but the logs of "
+            "fit/evaluate hold one number per metric. Fix: configure it to give one number (e.g. "
+            "F1Score(average='macro'), Precision(thresholds=0.5)), or compute it outside compile "
+            "(metric.update_state(y, model.predict(x)))."
+        )
 
 
 def _as_list(spec):
