@@ -242,3 +242,14 @@ def test_input_errors_use_keras_words():
         losses.ctc(torch.ones(3, 1), torch.ones(2, 3, 4))
     with pytest.warns(SyntaxWarning, match="expected y_pred.shape to be \\(batch_size, num_classes\\)"):
         losses.categorical_crossentropy(torch.ones(2, 1), torch.ones(2, 1))
+
+
+def test_config_and_input_type_errors():
+    with pytest.raises(TypeError, match=r"Huber.from_config could not create the object from \{'delt': 2.0\}: .*"
+                                        r"unexpected keyword argument 'delt'"):
+        losses.Huber.from_config({"delt": 2.0})
+    with pytest.raises(TypeError, match="Huber.from_config expects a dict of constructor arguments, received"):
+        losses.Huber.from_config(None)
+    with pytest.raises(TypeError, match=r"Expected a tensor, a NumPy array, a list of numbers or a number, received "
+                                        r"None \(of type NoneType\)"):
+        losses.MeanSquaredError()(None, torch.ones(2))

@@ -345,6 +345,13 @@ def test_input_errors_leave_the_state_unchanged():
         metrics.MeanIoU(2).update_state(torch.ones(3), torch.ones(2))
 
 
+def test_from_config_errors_name_the_class():
+    with pytest.raises(TypeError, match=r"AUC.from_config could not create the object from .*'curves'"):
+        metrics.AUC.from_config({"curves": "PR"})
+    with pytest.raises(TypeError, match=r"MeanMetricWrapper.from_config could not create"):
+        metrics.MeanMetricWrapper.from_config({"name": "m"})
+
+
 def test_adjusted_r2_warns_like_keras():
     metric = metrics.R2Score(num_regressors=5)
     metric.update_state(torch.tensor([[1.0], [2.0], [4.0]]), torch.tensor([[1.0], [2.5], [3.0]]))

@@ -32,6 +32,7 @@ __all__ = [
     "LossFunctionWrapper",
     "apply_mask",
     "compute_dtype",
+    "construct",
     "pair",
     "reduce_values",
     "reduce_weighted_values",
@@ -78,7 +79,12 @@ def to_tensor(value, dtype=None, device=None):
     """``value`` (tensor, NumPy array, list or number) as a tensor, cast to ``dtype``
     and moved to ``device`` when they are given and differ."""
     if not isinstance(value, torch.Tensor):
-        value = torch.as_tensor(np.asarray(value) if not isinstance(value, numbers.Number) else value)
+        try:
+            value = torch.as_tensor(np.asarray(value) if not isinstance(value, numbers.Number) else value)
+        except (TypeError, ValueError, RuntimeError):
+            raise TypeError(
+                f"Expected a tensor, a NumPy array, a list of numbers or a number, received {value!r} (of type "
+                f"{type(value).__name__}). Fix: pass y_true and y_pred as tensors or arrays.") from None
     if device is not None and value.device != device:
         value = value.to(device, non_blocking=True)
     if dtype is not None and value.dtype != dtype:
@@ -170,6 +176,19 @@ def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum
     return reduce_values(values, sample_weight, reduction)
 
 
+def construct(cls, config):
+    """``cls(**config)``, with an error naming the class and the config when the
+    arguments do not fit its constructor."""
+    if not isinstance(config, dict):
+        raise TypeError(f"{cls.__name__}.from_config expects a dict of constructor arguments, received {config!r}.")
+    try:
+        return cls(**config)
+    except TypeError as error:
+        raise TypeError(
+            f"{cls.__name__}.from_config could not create the object from {config!r}: {error}. Fix: pass the "
+            f"dict {cls.__name__}(...).get_config() returns, or override from_config().") from None
+
+
 class Loss:
     """Base class of Keras losses: ``loss(y_true, y_pred, sample_weight=None)``.
 
@@ -247,7 +266,7 @@ class Loss:
     @classmethod
     def from_config(cls, config):
         """Creates a loss from :meth:`get_config`'s dict."""
-        return cls(**config)
+        return construct(cls, config)
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if not isinstance(v, dict))
@@ -296,11 +315,11 @@ class LossFunctionWrapper(Loss):
 
     @classmethod
     def from_config(cls, config):
-        if "fn" in config:
+        if isinstance(config, dict) and "fn" in config:
             from . import deserialize
 
             config = {**config, "fn": deserialize(config["fn"])}
-        return cls(**config)
+        return construct(cls, config)
 
     def __repr__(self):
         return f"LossFunctionWrapper({getattr(self.fn, '__name__', self.fn)}, kwargs={self._fn_kwargs})"

@@ -36,7 +36,7 @@ import torch
 
 from .._dtypes import dtype_name, to_torch_dtype
 from .._naming import to_snake_case, unique_name
-from ..losses.loss import compute_dtype
+from ..losses.loss import compute_dtype, construct
 
 __all__ = ["AGGREGATIONS", "Metric"]
 
@@ -276,7 +276,7 @@ class Metric:
     @classmethod
     def from_config(cls, config):
         """Creates a metric from :meth:`get_config`'s dict."""
-        return cls(**config)
+        return construct(cls, config)
 
     def __setstate__(self, state):
         # Copies and pickles drop the variables' bound methods; bind them again.

@@ -17,7 +17,7 @@ Example:
 import torch
 
 from .._masking import get_mask
-from ..losses.loss import apply_mask, squeeze_or_expand_to_same_rank, to_tensor
+from ..losses.loss import apply_mask, construct, squeeze_or_expand_to_same_rank, to_tensor
 from .metric import Metric
 
 __all__ = ["BuiltinMeanMetric", "Mean", "MeanMetricWrapper", "Sum", "reduce_to_samplewise_values"]
@@ -154,11 +154,11 @@ class MeanMetricWrapper(Mean):
 
     @classmethod
     def from_config(cls, config):
-        if "fn" in config:
+        if isinstance(config, dict) and "fn" in config:
             from . import deserialize
 
             config = {**config, "fn": deserialize(config["fn"])}
-        return cls(**config)
+        return construct(cls, config)
 
 
 class BuiltinMeanMetric(MeanMetricWrapper):
@@ -174,4 +174,4 @@ class BuiltinMeanMetric(MeanMetricWrapper):
 
     @classmethod
     def from_config(cls, config):
-        return cls(**config)
+        return construct(cls, config)
