@@ -80,3 +80,19 @@ def test_the_readme_table_is_current(api_status, namespace):
 def test_unknown_namespace_is_a_clear_error(api_status):
     with pytest.raises(SystemExit, match="keras has no namespace 'nonexistent'"):
         api_status.main(["nonexistent"])
+
+
+@pytest.mark.parametrize("namespace", ["losses", "metrics", "activations", "initializers", "regularizers",
+                                       "constraints", "models", "tree"])
+def test_every_keras_name_of_the_namespace_is_supported(api_status, namespace):
+    missing = [name for name, status in api_status.status_rows(namespace) if status == api_status.MISSING]
+    assert missing == []
+
+
+def test_top_level_names_are_supported_or_explained(api_status):
+    rows = dict(api_status.status_rows("keras"))
+    for name in ("Loss", "Metric", "Initializer", "Regularizer", "name_scope", "device", "version", "tree", "losses",
+                 "metrics", "models", "Input", "layers"):
+        assert rows[name] == api_status.SUPPORTED, name
+    assert rows["Variable"].startswith("weights are torch Parameters")
+    assert api_status.markdown("keras", list(rows.items())).startswith("`keras`: ")

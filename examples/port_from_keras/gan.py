@@ -12,7 +12,6 @@ import numpy as np
 import torch
 
 import torch_keraslike as keras
-from torch_keraslike import layers, ops
 
 
 class GAN(keras.Model):
@@ -42,13 +41,13 @@ class GAN(keras.Model):
     def train_step(self, real_points):
         if isinstance(real_points, tuple):
             real_points = real_points[0]
-        batch_size = ops.shape(real_points)[0]
+        batch_size = keras.ops.shape(real_points)[0]
         noise = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
         # Discriminator: real points are labelled 0, generated ones 1.
         fake_points = self.generator(noise)
-        points = ops.concatenate([fake_points, real_points], axis=0)
-        labels = ops.concatenate([ops.ones((batch_size, 1)), ops.zeros((batch_size, 1))], axis=0)
+        points = keras.ops.concatenate([fake_points, real_points], axis=0)
+        labels = keras.ops.concatenate([keras.ops.ones((batch_size, 1)), keras.ops.zeros((batch_size, 1))], axis=0)
         self.zero_grad()
         d_loss = self.loss_fn(labels, self.discriminator(points))
         d_loss.backward()
@@ -59,7 +58,7 @@ class GAN(keras.Model):
         # Generator: fool the discriminator into labelling its points as real (0).
         noise = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
         self.zero_grad()
-        g_loss = self.loss_fn(ops.zeros((batch_size, 1)), self.discriminator(self.generator(noise)))
+        g_loss = self.loss_fn(keras.ops.zeros((batch_size, 1)), self.discriminator(self.generator(noise)))
         g_loss.backward()
         weights = self.generator.trainable_weights
         with torch.no_grad():
@@ -82,18 +81,18 @@ def main():
     keras.utils.set_random_seed(0)
     latent_dim = 4
     discriminator = keras.Sequential([
-        keras.Input((2,)), layers.Dense(32, activation="relu"), layers.Dense(32, activation="relu"),
-        layers.Dense(1)], name="discriminator")
+        keras.Input((2,)), keras.layers.Dense(32, activation="relu"), keras.layers.Dense(32, activation="relu"),
+        keras.layers.Dense(1)], name="discriminator")
     generator = keras.Sequential([
-        keras.Input((latent_dim,)), layers.Dense(32, activation="relu"), layers.Dense(32, activation="relu"),
-        layers.Dense(2)], name="generator")
+        keras.Input((latent_dim,)), keras.layers.Dense(32, activation="relu"), keras.layers.Dense(32, activation="relu"),
+        keras.layers.Dense(2)], name="generator")
     gan = GAN(discriminator, generator, latent_dim)
     gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate=2e-3),
                 g_optimizer=keras.optimizers.Adam(learning_rate=2e-3),
                 loss_fn=keras.losses.BinaryCrossentropy(from_logits=True))
     real = ring(2048, np.random.default_rng(0))
     history = gan.fit(real, batch_size=64, epochs=args.epochs, verbose=0)
-    samples = ops.convert_to_numpy(generator(keras.random.normal((512, latent_dim), seed=7)))
+    samples = keras.ops.convert_to_numpy(generator(keras.random.normal((512, latent_dim), seed=7)))
     radius = np.linalg.norm(samples, axis=1)
     print(f"d_loss {history.history['d_loss'][-1]:.3f}  g_loss {history.history['g_loss'][-1]:.3f}")
     print(f"generated radius: mean {radius.mean():.3f}, std {radius.std():.3f} (the ring has radius 1)")

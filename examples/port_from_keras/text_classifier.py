@@ -13,7 +13,6 @@ import argparse
 import numpy as np
 
 import torch_keraslike as keras
-from torch_keraslike import layers
 
 VOCAB = 50
 
@@ -40,10 +39,10 @@ def main():
 
     model = keras.Sequential([
         keras.Input((20,), dtype="int64"),
-        layers.Embedding(VOCAB, 16, mask_zero=True),
-        layers.GlobalAveragePooling1D(),
-        layers.Dense(16, activation="relu"),
-        layers.Dense(1, activation="sigmoid"),
+        keras.layers.Embedding(VOCAB, 16, mask_zero=True),
+        keras.layers.GlobalAveragePooling1D(),
+        keras.layers.Dense(16, activation="relu"),
+        keras.layers.Dense(1, activation="sigmoid"),
     ])
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
     model.fit(x_train, train_labels, batch_size=64, epochs=args.epochs, validation_split=0.1, verbose=0)

@@ -13,10 +13,9 @@ import argparse
 import numpy as np
 
 import torch_keraslike as keras
-from torch_keraslike import layers, ops
 
 
-class Sampling(layers.Layer):
+class Sampling(keras.layers.Layer):
     """Draws z = mean + exp(log_var / 2) * epsilon, and adds the KL divergence loss."""
 
     def __init__(self, seed=1, **kwargs):
@@ -25,18 +24,18 @@ class Sampling(layers.Layer):
 
     def call(self, inputs):
         z_mean, z_log_var = inputs
-        kl = -0.5 * ops.mean(ops.sum(1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=1))
+        kl = -0.5 * keras.ops.mean(keras.ops.sum(1 + z_log_var - keras.ops.square(z_mean) - keras.ops.exp(z_log_var), axis=1))
         self.add_loss(kl)
-        epsilon = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
-        return z_mean + ops.exp(0.5 * z_log_var) * epsilon
+        epsilon = keras.random.normal(keras.ops.shape(z_mean), seed=self.seed_generator)
+        return z_mean + keras.ops.exp(0.5 * z_log_var) * epsilon
 
 
-class Reconstruction(layers.Layer):
+class Reconstruction(keras.layers.Layer):
     """Adds the reconstruction error between the inputs and the decoded outputs."""
 
     def call(self, inputs):
         original, decoded = inputs
-        self.add_loss(ops.mean(ops.sum(ops.square(original - decoded), axis=-1)))
+        self.add_loss(keras.ops.mean(keras.ops.sum(keras.ops.square(original - decoded), axis=-1)))
         return decoded
 
 
@@ -54,11 +53,11 @@ def main():
     keras.utils.set_random_seed(0)
     latent_dim = 2
     inputs = keras.Input((8,))
-    h = layers.Dense(32, activation="relu")(inputs)
-    z_mean = layers.Dense(latent_dim, name="z_mean")(h)
-    z_log_var = layers.Dense(latent_dim, name="z_log_var")(h)
+    h = keras.layers.Dense(32, activation="relu")(inputs)
+    z_mean = keras.layers.Dense(latent_dim, name="z_mean")(h)
+    z_log_var = keras.layers.Dense(latent_dim, name="z_log_var")(h)
     z = Sampling()([z_mean, z_log_var])
-    decoded = layers.Dense(8)(layers.Dense(32, activation="relu")(z))
+    decoded = keras.layers.Dense(8)(keras.layers.Dense(32, activation="relu")(z))
     outputs = Reconstruction()([inputs, decoded])
     vae = keras.Model(inputs, outputs, name="vae")
     vae.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-3))
@@ -66,7 +65,7 @@ def main():
     history = vae.fit(data, batch_size=64, epochs=args.epochs, verbose=0)
     first, last = history.history["loss"][0], history.history["loss"][-1]
     encoder = keras.Model(inputs, z_mean)
-    codes = ops.convert_to_numpy(encoder(data[:5]))
+    codes = keras.ops.convert_to_numpy(encoder(data[:5]))
     print(f"loss: first epoch {first:.3f}, last epoch {last:.3f}")
     print(f"latent codes of 5 samples: shape {codes.shape}")
 

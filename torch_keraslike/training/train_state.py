@@ -112,10 +112,6 @@ class TrainState:
         """The running values as Python floats (syncs with the device)."""
         return {key: float(value) for key, value in self.result_tensors().items()}
 
-    def global_logs(self, model):
-        """:meth:`logs` summed over every process of a distributed run (collective)."""
-        return self.dist.reduce_logs(self, model)
-
     @property
     def names(self):
         weighted = [] if self.weighted_metrics is None else self.weighted_metrics.names

@@ -632,8 +632,7 @@ class Trainer:
                     cbs.batch("on_train_batch_end", step, current_logs())
                 if self.stop_training:
                     break
-        logs = (current_logs() if user_logs is not None or not state.dist.active
-                or self._tkl_extra_metrics() else state.global_logs(self))
+        logs = current_logs() if user_logs is not None else self._tkl_epoch_logs(state)
         if val is not None:
             val_logs = self._tkl_test_loop(state, val, cbs, device, validation_steps, None)
             logs.update({"val_" + key: value for key, value in val_logs.items()})
@@ -668,8 +667,7 @@ class Trainer:
                     bar.update(logs_fn)
                 if end_hooks:
                     cbs.batch("on_test_batch_end", step, current_logs())
-        logs = (current_logs() if user_logs is not None or self._tkl_extra_metrics()
-                else state.global_logs(self))
+        logs = current_logs() if user_logs is not None else self._tkl_epoch_logs(state)
         cbs.call("on_test_end", logs)
         return logs
 
@@ -677,10 +675,10 @@ class Trainer:
         """Whether the model overrides ``train_step``/``test_step`` (Keras's custom loop)."""
         return getattr(type(self), name) is not getattr(Trainer, name)
 
-    def _tkl_extra_metrics(self):
-        """Whether :attr:`metrics` holds more than the compiled ones (custom trackers)."""
-        state = vars(self).get("_tkl_train")
-        return len(self.metrics) != (0 if state is None else len(state.metric_objects()))
+    def _tkl_epoch_logs(self, state):
+        """The values of :attr:`metrics` at the end of an epoch or an evaluation: global
+        over the processes of a distributed run (one all_reduce), local otherwise."""
+        return state.dist.reduce_logs(self._tkl_metric_log_names())
 
     # ---------------------------------------------------------------- evaluate
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
