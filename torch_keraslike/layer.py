@@ -155,6 +155,12 @@ class _LayerMeta(type):
         cls._tkl_call_takes_training = "training" in _call_parameters(cls)
         cls._tkl_call_takes_mask, cls._tkl_named_mask_args = call_mask_arguments(cls)
         cls._tkl_computes_mask = cls.compute_mask is not MaskingMixin.compute_mask
+        if "_tkl_masks_from_inputs" not in namespace:
+            # Whether compute_mask may make a mask when no input carries one (Embedding,
+            # Masking); layers that only transform incoming masks (merging, pooling,
+            # recurrent) say False, so their symbolic calls skip the mask inference.
+            cls._tkl_masks_from_inputs = cls._tkl_computes_mask and (
+                "compute_mask" in namespace or getattr(bases[0], "_tkl_masks_from_inputs", True))
         cls._tkl_fills_masks = cls._tkl_call_takes_mask or bool(cls._tkl_named_mask_args)
         # Whether the class (or a base below Layer) defines build(), so that an unbuilt
         # instance may still create weights (Layer's own default build creates none).
@@ -454,7 +460,7 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
             call_kwargs = dict(kwargs)
             previous_mask = self._tkl_fill_masks(first, args, call_kwargs, previous_mask)
         outputs = self.compute_output_spec(*args, **call_kwargs)
-        if previous_mask is not None or self._tkl_computes_mask:
+        if previous_mask is not None or self._tkl_masks_from_inputs:
             self._tkl_symbolic_output_masks(first, outputs, previous_mask)
         symbolic.Node(self, args, kwargs, outputs)
         return outputs

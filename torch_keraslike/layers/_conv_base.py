@@ -201,7 +201,7 @@ class BaseConv(Layer):
             # of them on every call: copy the smaller one (a large kernel meeting a
             # small channels_last input makes the input contiguous instead).
             kernel = self._parameters.get("kernel")
-            if kernel is not None and kernel.numel() > x.numel():
+            if kernel is not None and kernel.numel() > x.numel() and kernel.is_contiguous():
                 x = x.contiguous()
         outputs = self._convolve(x)
         if self._channels_last:

@@ -5,6 +5,8 @@ transposed, depthwise and separable convolutions live in ``conv_transpose`` and
 ``conv_depthwise`` and are re-exported here for code importing them from this module.
 """
 
+import torch
+
 from ..saving import register_serializable
 from ._conv_base import CONV, KernelConv, keras_layout
 from ._common import is_positive_int, layer_label
@@ -84,6 +86,11 @@ class _Conv(KernelConv):
         self.compute_output_shape(input_shape)
         self._add_kernel(self.kernel_size + (channels // self.groups, self.filters))
         self._add_bias(self.filters)
+        if self._channels_last and self.rank in (2, 3):
+            # The kernel in the channels_last memory format of the (permuted) inputs:
+            # torch's kernels then never convert it on a call.
+            memory_format = torch.channels_last if self.rank == 2 else torch.channels_last_3d
+            self.kernel.data = self.kernel.data.contiguous(memory_format=memory_format)
 
     def _convolve(self, x):
         x, padding = self._pad(x)

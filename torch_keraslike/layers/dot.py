@@ -56,6 +56,8 @@ class Dot(Layer):
                  [14.]]])
     """
 
+    _tkl_masks_from_inputs = False  # transforms incoming masks, makes none of its own
+
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)
         if not is_int(axes):

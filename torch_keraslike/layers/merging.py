@@ -236,6 +236,8 @@ def _elementwise_output_shape(layer, shapes):
 class _Merge(Layer):
     """Shared implementation of the element-wise merge layers."""
 
+    _tkl_masks_from_inputs = False  # transforms incoming masks, makes none of its own
+
     _min_inputs = 2
 
     def __init__(self, **kwargs):
@@ -474,6 +476,8 @@ class Concatenate(Layer):
         >>> tkl.layers.Concatenate()([torch.ones(2, 3), torch.zeros(2, 4)]).shape
         torch.Size([2, 7])
     """
+
+    _tkl_masks_from_inputs = False  # transforms incoming masks, makes none of its own
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

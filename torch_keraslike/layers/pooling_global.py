@@ -89,6 +89,8 @@ class GlobalAveragePooling1D(_GlobalPooling):
         torch.Size([2, 3])
     """)
 
+    _tkl_masks_from_inputs = False  # transforms incoming masks, makes none of its own
+
     cast_integer_inputs = True  # the mean of integers is a float (Keras)
 
     _rank = 1
