@@ -323,3 +323,24 @@ def test_sharing_across_nested_models_cannot_be_serialized_silently():
     assert outer.count_params() == 20
     with pytest.raises(ValueError, match='Layer "shared_dense" is used both by'):
         outer.get_config()
+
+
+def test_deep_models_copy_and_pickle_without_recursion():
+    import copy
+    import io
+
+    x = tkl.Input((4,))
+    h = x
+    for _ in range(400):  # deeper than Python's recursion limit allows a chained copy
+        h = layers.Dense(4)(h)
+    model = tkl.Model(x, h)
+    data = torch.ones(2, 4)
+    clone = copy.deepcopy(model)
+    assert clone.layers[1] is not model.layers[1]
+    torch.testing.assert_close(clone(data), model(data))
+    buffer = io.BytesIO()
+    torch.save(model, buffer)
+    buffer.seek(0)
+    loaded = torch.load(buffer, weights_only=False)
+    torch.testing.assert_close(loaded(data), model(data))
+    assert loaded.get_config() == model.get_config()

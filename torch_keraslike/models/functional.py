@@ -5,7 +5,7 @@ list of steps over numbered value slots, so calling the model costs one Python l
 over its layer calls, like a hand-written ``forward``.
 """
 
-from ..symbolic import KerasTensor, flatten, map_structure
+from ..symbolic import KerasTensor, Node, flatten, map_structure
 from .functional_config import graph_config, graph_from_config, keras_layer_order
 from .input_layer import InputLayer
 
@@ -77,6 +77,47 @@ def _topological_nodes(flat_inputs, flat_outputs):
     return order
 
 
+class _TensorRef:
+    """A graph tensor, by its position in a flat description of the graph."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+    def __reduce__(self):
+        return (_TensorRef, (self.index,))
+
+
+class _TensorSpec:
+    """A node output to recreate: shape, dtype and name of a ``KerasTensor``."""
+
+    __slots__ = ("shape", "dtype", "name")
+
+    def __init__(self, shape, dtype, name):
+        self.shape, self.dtype, self.name = shape, dtype, name
+
+    def __reduce__(self):
+        return (_TensorSpec, (self.shape, self.dtype, self.name))
+
+
+def _rebuild_graph(input_layers, steps, inputs, outputs):
+    """Inverse of ``Graph.__reduce__``: the nodes are recreated one after the other."""
+    tensors = [layer.output for layer in input_layers]
+
+    def resolve(value):
+        return tensors[value.index] if isinstance(value, _TensorRef) else value
+
+    def create(spec):
+        tensor = KerasTensor(spec.shape, dtype=spec.dtype, name=spec.name)
+        tensors.append(tensor)
+        return tensor
+
+    for layer, args, kwargs, specs in steps:
+        Node(layer, map_structure(resolve, args), map_structure(resolve, kwargs), map_structure(create, specs))
+    return Graph(map_structure(resolve, inputs), map_structure(resolve, outputs))
+
+
 class Graph:
     """An execution plan over value slots, built from ``inputs`` and ``outputs``."""
 
@@ -133,6 +174,25 @@ class Graph:
                     "names should be unique. Fix: give each layer its own name= (or leave names "
                     "to the automatic counter)."
                 )
+
+    def __reduce__(self):
+        # Copied and pickled as a flat list of layer calls: following the chain of
+        # tensors and nodes instead would recurse once per layer (a deep model exceeds
+        # Python's recursion limit in copy.deepcopy and torch.save).
+        index = {id(t): i for i, t in enumerate(self.flat_inputs)}
+
+        def ref(value):
+            return _TensorRef(index[id(value)]) if isinstance(value, KerasTensor) else value
+
+        def spec(tensor):
+            index[id(tensor)] = len(index)
+            return _TensorSpec(tensor.shape, tensor.dtype, tensor.name)
+
+        steps = [(node.layer, map_structure(ref, node.args), map_structure(ref, node.kwargs),
+                  map_structure(spec, node.outputs)) for node in self.nodes]
+        input_layers = [t._history[0].layer for t in self.flat_inputs]
+        return (_rebuild_graph, (input_layers, steps, map_structure(ref, self.inputs),
+                                 map_structure(ref, self.outputs)))
 
     def _releases(self):
         """For each step, the slots no later step reads (and that are not outputs): run
