@@ -50,7 +50,41 @@ def _mlp(device, rounds):
     return r["keras"] / r["base"]
 
 
-_SCENARIOS = {"bench_dense": _dense, "bench_conv": _conv, "bench_functional": _mlp}
+def keras_cnn():
+    """The small CNN of bench_cnn_step/bench_fit, in Keras 3."""
+    layers = keras.layers
+    return keras.Sequential([
+        keras.Input((32, 32, 3)),
+        layers.Conv2D(16, 3, padding="same", activation="relu"),
+        layers.BatchNormalization(),
+        layers.MaxPooling2D(),
+        layers.Conv2D(32, 3, padding="same", activation="relu"),
+        layers.GlobalAveragePooling2D(),
+        layers.Dense(10),
+    ])
+
+
+def _fit(device, rounds):
+    """One Keras 3 ``fit()`` epoch of the same CNN on the same data (512 samples, batch
+    32, SGD 0.01, cross-entropy on logits), against bench_fit's hand-written loop."""
+    import bench_fit
+
+    x = torch.randn(512, 32, 32, 3, device=device)
+    y = torch.randint(0, 10, (512,), device=device)
+    model = keras_cnn()
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x_np, y_np = x.cpu().numpy(), y.cpu().numpy()
+
+    def keras_epoch():
+        model.fit(x_np, y_np, batch_size=32, epochs=1, shuffle=False, verbose=0)
+
+    baseline = bench_fit.hand_written_epoch_fn(device, x, y)
+    r = compare({"base": baseline, "keras": keras_epoch}, device=device, rounds=rounds, target_seconds=0.5)
+    return r["keras"] / r["base"]
+
+
+_SCENARIOS = {"bench_dense": _dense, "bench_conv": _conv, "bench_functional": _mlp, "bench_fit": _fit}
 
 
 def ratio(module_name, device, rounds):

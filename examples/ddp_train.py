@@ -1,24 +1,28 @@
-"""Multi-process data-parallel training of a torch_keraslike model with torch's DDP.
+"""Multi-process data-parallel training of a torch_keraslike model with ``fit`` on torch's DDP.
 
-A ``tkl`` model is an ordinary ``torch.nn.Module``, so multi-process training is plain
-``torch.distributed``: one process per device, ``DistributedDataParallel`` around the
-model, a ``DistributedSampler`` giving each process its own shard of the data, and any
-torch optimizer. Nothing here is specific to torch_keraslike except one rule:
+Launched by ``torchrun``, ``model.fit`` trains on ``torch.distributed`` by itself: it
+wraps the model in ``DistributedDataParallel``, gives each process its own shard of the
+data through a ``DistributedSampler`` (reshuffled every epoch), logs the global loss,
+and lets only rank 0 print and write files. ``compile(distribute="fsdp")`` shards the
+model with FSDP2 instead. The same script runs in a single process without torchrun.
 
-    **Build the model before wrapping it.** DDP registers the parameters that exist when
-    it is constructed. An unbuilt torch_keraslike layer has no parameters yet (it creates
-    them in ``build()`` on its first call, like torch's lazy modules), so DDP would see
-    none, or only some of them, and never synchronise the rest.
-
-Run it (CPU, gloo backend)::
+Single node, 2 processes (CPU: gloo backend)::
 
     torchrun --nproc_per_node=2 examples/ddp_train.py --epochs 3
 
-or on GPUs (nccl backend, rank ``i`` uses ``cuda:LOCAL_RANK``)::
+GPUs (NCCL backend, rank ``i`` uses ``cuda:LOCAL_RANK``)::
 
     torchrun --nproc_per_node=2 examples/ddp_train.py --device cuda
 
-Run without ``torchrun`` it trains in a single process (world size 1).
+Two nodes, 4 processes each (run on every node, with its own ``--node_rank``)::
+
+    torchrun --nnodes=2 --nproc_per_node=4 --node_rank=0 \
+        --rdzv_backend=c10d --rdzv_endpoint=HOST0:29500 examples/ddp_train.py --device cuda
+
+``batch_size`` is per process: the global batch is ``batch_size * world_size``.
+
+The helpers :func:`wrap` and :func:`train` show the same training written by hand with
+plain torch (DDP around a **built** model, a ``DistributedSampler``, a torch optimizer).
 
 Example:
     >>> import ddp_train                      # from inside examples/
@@ -193,6 +197,29 @@ def train(ddp_model, dataset, *, epochs, batch_size, lr, seed, log=print):
     return history
 
 
+def fit(model, dataset, *, epochs, batch_size, lr, log=print):
+    """Trains with ``model.fit`` (DDP and the data sharding are ``fit``'s own).
+
+    Args:
+        model: a built ``tkl`` model on this process's device.
+        dataset: a ``TensorDataset`` of ``(x, y)``, identical on every process.
+        epochs: passes over the data.
+        batch_size: batch size per process.
+        lr: Adam learning rate.
+        log: where rank 0 writes one line per epoch.
+
+    Returns:
+        The list of per-epoch global mean losses (the same on every rank).
+    """
+    x, y = dataset.tensors
+    model.compile(optimizer=tkl.optimizers.Adam(learning_rate=lr), loss="mse")
+    # The logs are already global; printing is left to rank 0, as fit's own output is.
+    report = tkl.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: dist.get_rank() == 0 and log(
+        f"epoch {epoch + 1}/{epochs}: loss {logs['loss']:.4f}"))
+    history = model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=[report])
+    return history.history["loss"]
+
+
 def replicas_identical(module):
     """Whether every process holds bit-identical weights (parameters and buffers).
 
@@ -275,11 +302,10 @@ def main(argv=None):
         # processes. The models are therefore initialised differently too; that is fine,
         # DDP replaces every replica's weights with rank 0's when it wraps the model.
         torch.manual_seed(args.seed + rank)
-        model = build_model()  # built BEFORE wrapping: DDP must see the parameters
-        ddp_model = wrap(model, device)
-        losses = train(ddp_model, make_dataset(args.seed), epochs=args.epochs,
-                       batch_size=args.batch_size, lr=args.lr, seed=args.seed)
-        identical = replicas_identical(ddp_model.module)
+        model = build_model().to(device)
+        losses = fit(model, make_dataset(args.seed), epochs=args.epochs, batch_size=args.batch_size,
+                     lr=args.lr)
+        identical = replicas_identical(model)
         if rank == 0:
             print(f"replicas identical: {identical}", flush=True)
     except BaseException:

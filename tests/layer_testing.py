@@ -57,7 +57,8 @@ def run_layer_test(
     """
     x = _random_input(input_shape, input_dtype) if input_data is None else input_data
     layer = layer_cls(**init_kwargs)
-    assert not layer.built
+    # Layers without state are built at construction, as in Keras; the others lazily.
+    assert layer.built == (layer_cls.build_at_init and layer_cls.build is tkl.Layer.build)
     output = layer(x, training=training)
 
     # Output shape and dtype.

@@ -539,3 +539,18 @@ def test_torch_save_whole_model(tmp_path):
     torch.save(model, tmp_path / "model.pt")
     loaded = torch.load(tmp_path / "model.pt", weights_only=False)
     torch.testing.assert_close(loaded(x), expected)
+
+
+def test_layers_without_state_are_built_at_construction_as_in_keras():
+    for layer in (layers.MaxPooling2D(), layers.Dropout(0.5), layers.ReLU(), layers.Activation("relu"),
+                  layers.GlobalAveragePooling1D(), layers.Identity(), layers.GaussianNoise(0.1)):
+        assert layer.built, type(layer).__name__
+        assert layer.get_build_config() is None
+    for layer in (layers.Dense(2), layers.Conv2D(2, 3), layers.Flatten(), layers.BatchNormalization()):
+        assert not layer.built, type(layer).__name__
+
+    class CustomBuild(layers.Dropout):
+        def build(self, input_shape):
+            self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+    assert not CustomBuild(0.5).built  # a subclass with its own build() builds lazily

@@ -47,8 +47,9 @@ def test_add_weight_kinds_and_state_dict_keys():
     layer = Stateful()
     layer(torch.ones(1, 3))
     assert isinstance(layer.kernel, nn.Parameter) and layer.kernel.requires_grad
-    assert not isinstance(layer.count, nn.Parameter) and layer.count.dtype == torch.int64
-    assert "count" in dict(layer.named_buffers())
+    # Non-trainable state is a buffer: never in parameters(), never requires grad.
+    assert not layer.count.requires_grad and layer.count.dtype == torch.int64
+    assert "count" in dict(layer.named_buffers()) and "count" not in dict(layer.named_parameters())
     assert list(layer.state_dict()) == ["kernel", "unassigned", "count", "_extra_state"]
     # Keras order: trainable then non-trainable.
     assert [tuple(w.shape) for w in layer.weights] == [(3, 2), (2,), ()]
@@ -388,14 +389,15 @@ def test_state_dict_serializes_before_build():
     buffer = io.BytesIO()
     torch.save(layers.Dense(2).state_dict(), buffer)
     buffer.seek(0)
-    assert torch.load(buffer, weights_only=True) == {"_extra_state": {}}
+    loaded = torch.load(buffer, weights_only=True)
+    assert list(loaded) == ["_extra_state"] and loaded["_extra_state"].numel() == 0
 
 
 # --------------------------------------------------------- hardening (issue 9)
 def test_load_state_dict_failing_on_the_last_key_changes_nothing():
     model = tkl.Sequential([tkl.Input((3,)), layers.Dense(4), layers.Dense(2)])
-    before = {k: v.clone() for k, v in model.state_dict().items() if isinstance(v, torch.Tensor)}
-    checkpoint = {k: torch.full_like(v, 7.0) if isinstance(v, torch.Tensor) else v
+    before = {k: v.clone() for k, v in model.state_dict().items() if not k.endswith("_extra_state")}
+    checkpoint = {k: v if k.endswith("_extra_state") else torch.full_like(v, 7.0)
                   for k, v in model.state_dict().items()}
     last = list(before)[-1]
     for bad in (torch.empty(checkpoint[last].shape, device="meta"),
@@ -457,3 +459,45 @@ def test_set_weights_refuses_complex_values():
         layer.set_weights(weights)
     for old, new in zip(before, layer.get_weights()):
         np.testing.assert_array_equal(old, new)
+
+
+def test_weights_have_keras_variable_api_and_stay_plain_torch_weights():
+    bn = layers.BatchNormalization(name="bn")
+    bn(torch.randn(4, 3))
+    owner = tkl.Sequential([tkl.Input((3,)), layers.Dense(2, name="proj")])
+    kernel = owner.layers[0].kernel
+    assert type(kernel) is nn.Parameter and type(bn.moving_mean) is torch.Tensor  # no subclass
+    assert [w.path for w in bn.weights] == ["bn/gamma", "bn/beta", "bn/moving_mean", "bn/moving_variance"]
+    assert kernel.path == "proj/kernel"
+    # assign / assign_add / assign_sub: in place, no gradient, shape-checked; numpy().
+    assert kernel.assign(np.zeros((3, 2))) is kernel and kernel.grad_fn is None
+    kernel.assign_add(torch.ones(3, 2))
+    bn.moving_mean.assign_sub([1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(kernel.numpy(), np.ones((3, 2), "float32"))
+    assert kernel.requires_grad
+    with pytest.raises(ValueError, match=r"variable.assign\(value\)` must match. variable.shape=\(3, 2\), "
+                                         r"Received: value.shape=\(2, 2\). Target variable: proj/kernel"):
+        kernel.assign(np.zeros((2, 2)))
+    np.testing.assert_array_equal(kernel.numpy(), np.ones((3, 2), "float32"))  # unchanged
+    # Moves, copies, pickles and reassignments keep the API bound to the new tensors.
+    bn.to(torch.float64)
+    assert bn.moving_mean.path == "bn/moving_mean"
+    np.testing.assert_array_equal(bn.moving_mean.assign([2.0, 2.0, 2.0]).numpy(), [2.0, 2.0, 2.0])
+    import copy
+
+    clone = copy.deepcopy(owner)
+    clone.layers[0].kernel.assign(np.zeros((3, 2)))
+    assert clone.layers[0].kernel.path == "proj/kernel" and float(kernel.detach().sum()) == 6.0
+    buffer = io.BytesIO()
+    torch.save(owner, buffer)
+    buffer.seek(0)
+    loaded = torch.load(buffer, weights_only=False).layers[0].kernel
+    assert loaded.path == "proj/kernel" and loaded.assign_sub(np.ones((3, 2))).numpy().sum() == 0
+    bn.load_state_dict(dict(bn.state_dict()), assign=True)
+    assert bn.moving_mean.path == "bn/moving_mean" and bn.moving_mean.numpy().tolist() == [2.0, 2.0, 2.0]
+    assert "moving_mean" in dict(bn.named_buffers()) and "moving_mean" not in dict(bn.named_parameters())
+    # state_dict values are plain tensors: weights_only loading is unaffected.
+    buffer = io.BytesIO()
+    torch.save(owner.state_dict(), buffer)
+    buffer.seek(0)
+    assert set(torch.load(buffer, weights_only=True)) == set(owner.state_dict())

@@ -36,17 +36,22 @@ __all__ = [
     "executing_eagerly",
     "function",
     "constraints",
+    "dtype_policies",
     "initializers",
     "layers",
+    "ops",
+    "optimizers",
+    "quantization",
     "random",
     "regularizers",
     "saving",
     "utils",
 ]
 
-# Imported on first use (tkl.layers..., tkl.utils...), keeping ``import torch_keraslike``
-# cheap on top of ``import torch``.
-_LAZY_SUBMODULES = ("layers", "utils", "random", "backend")
+# Imported on first use (tkl.layers, tkl.ops...), keeping ``import torch_keraslike`` cheap
+# on top of ``import torch``.
+_LAZY_SUBMODULES = ("layers", "ops", "utils", "random", "backend", "optimizers", "dtype_policies",
+                    "quantization")
 
 
 def __getattr__(name):

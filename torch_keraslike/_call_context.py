@@ -20,6 +20,9 @@ class _CallContext(threading.local):
         # top-level call without an explicit argument gets (Keras runs a custom
         # ``predict_step`` calling ``self(x)`` in inference mode). None: the module's flag.
         self.default_training = None
+        # Layers being built (and unbuilt layers being called), outermost first: the
+        # name scope of Keras's variable paths (``"sequential/dense/kernel"``).
+        self.scope = []
         # Incremented at every top-level call; losses added under an older epoch are stale.
         self.epoch = 0
 

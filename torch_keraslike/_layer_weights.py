@@ -5,6 +5,8 @@ Trainable weights are ``torch.nn.Parameter``s, non-trainable state is a buffer, 
 registered under the attribute name they are assigned to.
 """
 
+import json
+import sys
 import threading
 import warnings
 import weakref
@@ -128,7 +130,7 @@ class LayerWeightsMixin:
         Returns:
             The materialised ``torch.nn.Parameter`` or buffer tensor.
         """
-        from . import constraints, initializers, regularizers
+        from . import constraints, initializers, regularizers, variables
 
         state = vars(self)
         if state.get("built") and not state.get("_tkl_building"):
@@ -157,21 +159,34 @@ class LayerWeightsMixin:
         if holder.device.type != "meta":  # on meta: shapes only, a loaded file gives values
             self._initialize_weight(holder, init, shape, dtype, name)
         key = self._free_weight_key(name or "variable")
+        path = state["_tkl_weight_paths"][key] = self._tkl_weight_path(name or key)
+        variables.annotate(holder, path)
         if trainable:
             self._parameters[key] = holder
         else:
             self._buffers[key] = holder
-        state["_tkl_weight_ids"][id(holder)] = (key, False)
+        # (key, adopted by an attribute, named by the caller)
+        state["_tkl_weight_ids"][id(holder)] = (key, False, name is not None)
         meta = {
             "regularizer": regularizers.get(regularizer),
             "constraint": constraints.get(constraint),
+            "initializer": init,  # replayed by reset_parameters()
         }
-        if meta["regularizer"] is not None or meta["constraint"] is not None:
-            state["_tkl_weight_meta"][key] = meta
+        state["_tkl_weight_meta"][key] = meta
         if meta["constraint"] is not None:
             _CONSTRAINED_LAYERS.add(self)
             _install_constraint_hook()
         return holder
+
+    def _tkl_weight_path(self, name):
+        """Keras's variable path: the layers being built or called around this one
+        (``multi_head_attention/query``), this layer, then the weight's name."""
+        names, last = [], None
+        for layer in [*CALL_CONTEXT.scope, self]:
+            if layer is not last:  # a layer both called and built appears once
+                names.append(layer.name)
+            last = layer
+        return "/".join([*names, name])
 
     def _initialize_weight(self, holder, init, shape, dtype, name):
         """Fills a new weight from its initializer (a name's object or a callable)."""
@@ -219,9 +234,18 @@ class LayerWeightsMixin:
         Returns True when the assignment was fully handled here.
         """
         ids = self._tkl_weight_ids
-        old, adopted = ids[id(value)]
+        old, adopted, named = ids[id(value)]
+        if not adopted:
+            paths = self._tkl_weight_paths
+            path = paths.pop(old)
+            if not named:  # unnamed weights take the attribute's name in their path too
+                from .variables import annotate
+
+                path = self._tkl_weight_path(name)
+                annotate(value, path)
+            paths[name] = path
         if old == name:
-            ids[id(value)] = (name, True)
+            ids[id(value)] = (name, True, named)
             return False
         if adopted:
             # A second attribute for the same weight: an alias, not a second state entry.
@@ -236,7 +260,7 @@ class LayerWeightsMixin:
             self.register_buffer(name, value)
         if old in self._tkl_weight_meta:
             self._tkl_weight_meta[name] = self._tkl_weight_meta.pop(old)
-        ids[id(value)] = (name, True)
+        ids[id(value)] = (name, True, named)
         return True
 
     # ---------------------------------------------------------- weight lists
@@ -374,22 +398,59 @@ class LayerWeightsMixin:
         """Losses of the latest call (``add_loss``) plus the weight regularizers'."""
         return LossCollector(self)()
 
+    # ---------------------------------------------------------- initialization
+    def reset_parameters(self):
+        """Re-initializes this layer's own weights with their Keras initializers (the
+        sub-layers have their own ``reset_parameters``), as torch's modules do: after
+        ``to_empty(device=...)`` of a model built on the ``meta`` device, calling it on
+        every module gives real initial values (torch's large-model and FSDP recipe)."""
+        for key, meta in self._tkl_weight_meta.items():
+            tensor = self._parameters.get(key, self._buffers.get(key))
+            init = meta.get("initializer")
+            if tensor is None or init is None:
+                continue
+            if tensor.is_meta:
+                raise ValueError(
+                    f'Layer "{self.name}": weight {key!r} is on the meta device (a shape without '
+                    "memory), so it cannot be initialized. Fix: allocate it first with "
+                    "layer.to_empty(device='cpu') (or 'cuda'), then call reset_parameters()."
+                )
+            self._initialize_weight(tensor, init, tuple(tensor.shape), tensor.dtype, key)
+
     # ------------------------------------------------------------ state dict
     _save_to_state_dict = nn.Module._save_to_state_dict
 
+    def state_dict(self, *args, **kwargs):
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        if caller.startswith("torch.distributed.checkpoint") and self._unbuilt_layer_names():
+            # A distributed checkpoint loads into the tensors this returns: an unbuilt
+            # model has none, so nothing would be loaded, silently.
+            raise ValueError(
+                f'torch.distributed.checkpoint asked model "{self.name}" for its state_dict, but '
+                f"layers {self._unbuilt_layer_names()} are not built, so they have no weights to "
+                "load into. Fix: build the model first (model.build(input_shape), a Keras Input, "
+                "or one call on a batch), then load the checkpoint."
+            )
+        return super().state_dict(*args, **kwargs)
+
     def get_extra_state(self):
-        """The build configuration travels in ``state_dict()`` under ``_extra_state``."""
-        return self.get_build_config() or {}
+        """The build configuration travels in ``state_dict()`` under ``_extra_state``, as
+        a ``uint8`` tensor of its JSON text (empty before build), so that every tool that
+        expects tensors in a state dict (safetensors, ONNX export, distributed
+        checkpoints) takes it."""
+        return encode_build_config(self.get_build_config())
 
     def set_extra_state(self, state):
-        if state and not self.built:
-            self.build_from_config(state)
+        if not self.built:  # a built layer keeps its own configuration
+            config = decode_build_config(state)
+            if config:
+                self.build_from_config(config)
 
     def _lazy_load_hook(self, state_dict, prefix, *args):
         # torch's lazy-module load pre-hook: an unbuilt layer builds from the
         # checkpoint's build configuration before its weights are loaded.
         if not self.built:
-            config = state_dict.get(prefix + "_extra_state")
+            config = decode_build_config(state_dict.get(prefix + "_extra_state"))
             if config:
                 self.build_from_config(config)
 
@@ -445,9 +506,37 @@ class LossCollector:
         return losses
 
 
+def encode_build_config(config):
+    """A build configuration (JSON values) as a ``uint8`` tensor of its JSON text."""
+    if not config:
+        return torch.zeros(0, dtype=torch.uint8)
+    return torch.frombuffer(bytearray(json.dumps(config, sort_keys=True).encode()), dtype=torch.uint8)
+
+
+def decode_build_config(value):
+    """The build configuration of an ``_extra_state`` entry: the tensor written by
+    :func:`encode_build_config`, or the dict older checkpoints held."""
+    if value is None or isinstance(value, dict):
+        return value or None
+    if isinstance(value, torch.Tensor):
+        if value.numel() == 0 or value.is_meta:
+            return None
+        if value.dtype != torch.uint8 or value.dim() != 1:
+            raise ValueError(
+                f"An _extra_state entry must be the uint8 JSON text of a build configuration, "
+                f"received a {value.dtype} tensor of shape {tuple(value.shape)}. Fix: load a "
+                "state dict written by torch_keraslike's state_dict()."
+            )
+        try:
+            return json.loads(bytes(value.cpu().numpy()).decode())
+        except (UnicodeDecodeError, ValueError) as error:
+            raise ValueError(f"An _extra_state entry holds no valid build configuration ({error}).") from None
+    raise ValueError(f"An _extra_state entry must be a tensor or a dict, received {type(value).__name__}.")
+
+
 def _build_from_state_dict(module, state_dict, prefix):
     if isinstance(module, LayerWeightsMixin) and not module.built:
-        config = state_dict.get(prefix + "_extra_state")
+        config = decode_build_config(state_dict.get(prefix + "_extra_state"))
         if config:
             module.build_from_config(config)
     for name, child in module._modules.items():
@@ -467,8 +556,8 @@ def _prepare_state_dict(module, state_dict, strict, assign):
                 problems.append(f"missing key {key!r}")
             continue
         given = state_dict[key]
-        if not isinstance(current, torch.Tensor):
-            continue
+        if not isinstance(current, torch.Tensor) or key.endswith("_extra_state"):
+            continue  # build configurations: used above, their size is their text's
         if not isinstance(given, torch.Tensor):
             problems.append(
                 f"value for {key!r} is a {type(given).__name__}, expected a torch.Tensor "

@@ -7,6 +7,8 @@ operator in an allow-list of namespaces, by one attribute lookup: a file cannot 
 loader reach ``torch.os.system`` or anything else that is not a tensor operation.
 """
 
+import sys
+
 import torch
 
 from ._naming import unique_name
@@ -118,9 +120,46 @@ class TorchOpLayer(Layer):
         return config
 
 
+_FOREIGN_MODULE = """\
+The torch module {module} ({cls}) was called on a KerasTensor. Run op by op on symbolic \
+tensors, its weights would become constants of the graph: not trained by fit, not saved, \
+not moved by .to(). Wrap it so that it becomes a layer of the model:
+    y = tkl.layers.TorchModuleWrapper({var})(x)   # {var}: your {cls}"""
+
+
+def _has_state(module):
+    return any(True for _ in module.parameters()) or any(True for _ in module.buffers())
+
+
+def _foreign_module_call(tensor):
+    """The plain ``torch.nn.Module`` (not a tkl layer) whose call received ``tensor``'s
+    graph, found on the call stack; None when the op is not inside one."""
+    frame = sys._getframe(2)
+    for _ in range(64):
+        if frame is None:
+            return None
+        if frame.f_code.co_name == "_wrapped_call_impl":
+            module = frame.f_locals.get("self")
+            if isinstance(module, torch.nn.Module) and not isinstance(module, Layer):
+                args = frame.f_locals.get("args", ())
+                kwargs = frame.f_locals.get("kwargs", {})
+                caller = frame.f_back.f_globals.get("__name__", "") if frame.f_back else ""
+                if (any(isinstance(t, KerasTensor) for t in flatten((list(args), dict(kwargs or {}))))
+                        # Stateless modules (nn.ReLU) lose nothing as ops; a tkl container
+                        # (Sequential) already owns the modules it traces.
+                        and _has_state(module) and not caller.startswith("torch_keraslike.")):
+                    return module
+        frame = frame.f_back
+    return None
+
+
 def symbolic_torch_call(func, args, kwargs):
     """``__torch_function__`` of ``KerasTensor``: records ``func`` as a graph node."""
     tensor = next(t for t in flatten((args, kwargs)) if isinstance(t, KerasTensor))
+    module = _foreign_module_call(tensor)
+    if module is not None:
+        raise TypeError(_FOREIGN_MODULE.format(module=repr(module).splitlines()[0], cls=type(module).__name__,
+                                               var=type(module).__name__.lower()))
     name = getattr(func, "__name__", repr(func))
     if name in _VALUE_METHODS or _function_path(func) is None:
         raise_op_error(f"torch.{name}" if _function_path(func) is None else _function_path(func), tensor)

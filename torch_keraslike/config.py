@@ -104,3 +104,23 @@ def run_functions_eagerly(run_eagerly):
 def functions_run_eagerly():
     """Returns the value set by :func:`run_functions_eagerly`."""
     return _state["run_functions_eagerly"]
+
+
+def set_dtype_policy(policy):
+    """Sets the dtype policy of the layers created afterwards (Keras's name).
+
+    Args:
+        policy: ``"mixed_float16"``, ``"mixed_bfloat16"`` (float32 variables, low-precision
+            compute under ``torch.autocast``), a float dtype name, a
+            ``tkl.dtype_policies.DTypePolicy``, or None for torch's default dtype.
+    """
+    from . import dtype_policies
+
+    dtype_policies.set_dtype_policy(policy)
+
+
+def dtype_policy():
+    """The global ``DTypePolicy`` (``float32`` when none was set)."""
+    from . import dtype_policies
+
+    return dtype_policies.dtype_policy()

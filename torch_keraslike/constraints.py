@@ -15,7 +15,7 @@ import numbers
 
 import torch
 
-EPSILON = 1e-7
+from . import config
 
 
 def _check_number(value, arg, cls_name, low=None, high=None):
@@ -108,7 +108,7 @@ class MaxNorm(Constraint):
     def __call__(self, w):
         norms = _norms(w, self.axis, "MaxNorm")
         desired = torch.clamp(norms, 0, self.max_value)
-        return w * (desired / (EPSILON + norms))
+        return w * (desired / (config.epsilon() + norms))
 
     def get_config(self):
         return {"max_value": self.max_value, "axis": self.axis}
@@ -142,7 +142,7 @@ class MinMaxNorm(Constraint):
         norms = _norms(w, self.axis, "MinMaxNorm")
         desired = (self.rate * torch.clamp(norms, self.min_value, self.max_value)
                    + (1 - self.rate) * norms)
-        return w * (desired / (EPSILON + norms))
+        return w * (desired / (config.epsilon() + norms))
 
     def get_config(self):
         return {"min_value": self.min_value, "max_value": self.max_value,
@@ -176,7 +176,7 @@ class UnitNorm(Constraint):
         self.axis = _check_axis(axis, "UnitNorm")
 
     def __call__(self, w):
-        return w / (EPSILON + _norms(w, self.axis, "UnitNorm"))
+        return w / (config.epsilon() + _norms(w, self.axis, "UnitNorm"))
 
     def get_config(self):
         return {"axis": self.axis}

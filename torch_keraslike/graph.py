@@ -5,13 +5,11 @@ The first seed's eager/graph distinction (``tf.executing_eagerly()``,
 ``torch.compile``; ``tkl.function`` compiles a function or a layer, and
 ``tkl.config.run_functions_eagerly(True)`` turns that off for debugging.
 
-Example:
+Example (``@tkl.function`` decorates functions the same way):
     >>> import torch, torch_keraslike as tkl
-    >>> @tkl.function(backend="eager")
-    ... def double(x):
-    ...     return 2 * x
-    >>> double(torch.ones(2))
-    tensor([2., 2.])
+    >>> dense = tkl.function(tkl.layers.Dense(2), backend="eager")
+    >>> dense(torch.ones(4, 3)).shape
+    torch.Size([4, 2])
 """
 
 import functools

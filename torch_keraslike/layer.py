@@ -32,14 +32,15 @@ from torch import nn
 from torch.nn.modules import module as _torch_module
 from torch.nn.modules.lazy import LazyModuleMixin
 
-from . import _module_state, symbolic
+from . import _module_state, dtype_policies, symbolic
 from ._build_context import BUILD_CONTEXT, META
 from ._call_context import CALL_CONTEXT, next_epoch
-from ._dtypes import dtype_name, to_torch_dtype
+from ._dtypes import dtype_name
 from ._layer_weights import LayerWeightsMixin, StateDictMismatchError, UnbuiltLayerWarning
 from ._masking import MaskingMixin, call_mask_arguments, get_mask, mask_of, set_mask
 from ._naming import to_snake_case, unique_name
 from .input_spec import InputSpec, assert_input_compatibility
+from .variables import annotate, is_annotated
 
 __all__ = ["Layer", "StateDictMismatchError", "UnbuiltLayerWarning"]
 
@@ -81,6 +82,13 @@ _PLACEMENT = """\
 Layer "{name}" ({cls}) received an input on device {input_device}, but its weights are on \
 {weight_device}: {why}
 Fix: {fix}"""
+
+_EXPORT_UNBUILT = """\
+Layer "{name}" ({cls}) is not built, and torch.export is tracing it: its weights would be \
+created inside the trace and exported as random constants, not as parameters. Build it \
+before exporting:
+    layer(example_input)            # or layer.build(example_input.shape)
+    torch.export.export(layer, (example_input,))"""
 
 # torch's own module-call machinery only needs its slow path when some hook is set.
 _global_forward_pre_hooks = _torch_module._global_forward_pre_hooks
@@ -162,6 +170,10 @@ class _LayerMeta(type):
         layer._tkl_record_init_args(args, kwargs)
         if layer._tkl_init_input_shape is not None:
             layer.build((None,) + tuple(layer._tkl_init_input_shape))
+        elif cls.build_at_init and cls.build is Layer.build:
+            # As Keras: a layer with no state to create (and no build of its own) is
+            # built as soon as it exists (``MaxPooling2D().built is True``).
+            layer.built = True
         return layer
 
 
@@ -184,11 +196,14 @@ def _wrap_build(build):
                     # before any memory is allocated.
                     self._tkl_device = META
                 self.__dict__["_tkl_building"] = True
+                scope = CALL_CONTEXT.scope
+                scope.append(self)  # the name scope of the weights (and sub-layers) made
                 try:
                     # Weights are real even when the build is triggered by shape inference.
                     with symbolic.real_mode():
                         build(self, *args, **kwargs)
                 finally:
+                    scope.pop()
                     self.__dict__.pop("_tkl_building", None)
                 self.built = True
                 self._tkl_build_shapes = _freeze_shapes(shapes)
@@ -246,10 +261,16 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
     """
 
     _allow_non_tensor_positional_args = False
+    # Under a mixed dtype policy the layer's call runs in an autocast region; graph
+    # containers (models) leave that to their layers.
+    _tkl_policy_region = True
     # Layers that compute in floating point with their inputs (Dense, Conv, RNNs,
     # normalization) cast integer, bool and unsigned inputs to their compute dtype, as
     # Keras's ops promote them; shape-only layers (Reshape, Flatten...) keep the dtype.
     cast_integer_inputs = False
+    # Layers without state (pooling, activations, dropout...) are built at construction,
+    # as Keras builds them; a subclass that defines its own build() is not.
+    build_at_init = False
 
     def __init__(
         self,
@@ -283,7 +304,8 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
                 f"one sample, without the batch axis), received {input_shape!r}. "
                 "Fix: e.g. input_shape=(10,)."
             )
-        layer_dtype = to_torch_dtype(dtype, context=f"dtype of {type(self).__name__}")
+        policy, layer_dtype, compute_dtype = dtype_policies.resolve_layer_dtype(
+            dtype, context=f"dtype of {type(self).__name__}")
         super().__init__()
         # Registered first, so the check runs before torch's lazy initialisation hook.
         self._tkl_spec_hook = self.register_forward_pre_hook(
@@ -297,7 +319,9 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
             name=name or unique_name(to_snake_case(type(self).__name__)),
             built=False,
             _trainable=bool(trainable),
-            _tkl_dtype=layer_dtype or torch.get_default_dtype(),
+            _tkl_dtype=layer_dtype,
+            _tkl_compute_dtype=compute_dtype,
+            _tkl_policy=policy,
             _tkl_autocast=bool(autocast),
             _tkl_device=None,
             _input_spec=None,
@@ -307,11 +331,14 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
             _tkl_init_config=None,
             _tkl_weight_meta={},
             _tkl_weight_ids={},
+            _tkl_weight_paths={},
             _losses=[],
             _losses_epoch=0,
             activity_regularizer=activity_regularizer,
             _tkl_ready=True,
         )
+        if policy is not None:
+            dtype_policies.install(self, policy, explicit=dtype is not None)
 
     # ------------------------------------------------------------------ call
     def __call__(self, *args, **kwargs):
@@ -320,7 +347,7 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         if not (
             len(args) == 1
             and type(args[0]) is torch.Tensor
-            and (args[0].dtype is self._tkl_dtype or not (self._tkl_autocast or self.cast_integer_inputs))
+            and (args[0].dtype is self._tkl_compute_dtype or not (self._tkl_autocast or self.cast_integer_inputs))
         ):
             args, kwargs = self._convert_inputs(args, kwargs)
             # 2. Symbolic inputs (``KerasTensor``s) take the functional-API path.
@@ -373,7 +400,18 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
                     check(first, self.name, 0)
                 outputs = self.forward(*args, **kwargs)
             else:
-                outputs = nn.Module.__call__(self, *args, **kwargs)
+                # The slow path, which also serves unbuilt layers: sub-layers built in
+                # this call get this layer in their weights' paths, as in Keras.
+                scope = context.scope
+                scope.append(self)
+                try:
+                    outputs = nn.Module.__call__(self, *args, **kwargs)
+                finally:
+                    scope.pop()
+        except NotImplementedError as error:  # (a RuntimeError: caught first)
+            # A dtype torch has no kernel for ("... not implemented for 'Long'").
+            self._raise_dtype_error(first, error)
+            raise
         except RuntimeError as error:
             # Free unless raised: a kernel's device complaint becomes one that names
             # this layer, the devices and the fix.
@@ -437,7 +475,7 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
             # take theirs (Embedding); otherwise (Reshape of ints) the input's dtype stays.
             input_dtype = next(t.dtype for t in symbolic.flatten(args[0]) if hasattr(t, "dtype"))
             computes = input_dtype.is_floating_point or bool(self._parameters)
-            dtype = self._tkl_dtype if self._tkl_autocast and computes else input_dtype
+            dtype = self._tkl_compute_dtype if self._tkl_autocast and computes else input_dtype
             return symbolic.map_shapes_to_keras(shapes, dtype)
         return self._infer_output_spec(args, kwargs)
 
@@ -456,7 +494,7 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
 
         Default: symbolic execution of ``call``; builds an unbuilt layer.
         """
-        spec = self._infer_output_spec((symbolic.map_shapes_to_keras(input_shape, self._tkl_dtype),), {})
+        spec = self._infer_output_spec((symbolic.map_shapes_to_keras(input_shape, self._tkl_compute_dtype),), {})
         return symbolic.map_structure(lambda t: t.shape if isinstance(t, symbolic.KerasTensor) else t, spec)
 
     def _convert_inputs(self, args, kwargs):
@@ -469,14 +507,14 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         if isinstance(value, torch.Tensor):
             converted = value
             if value.is_floating_point():
-                if self._tkl_autocast and value.dtype != self._tkl_dtype:
-                    converted = value.to(self._tkl_dtype)
+                if self._tkl_autocast and value.dtype != self._tkl_compute_dtype:
+                    converted = value.to(self._tkl_compute_dtype)
             elif self.cast_integer_inputs and positional:
                 if value.is_complex() and not self._tkl_dtype.is_complex:
                     raise ValueError(_COMPLEX_INPUT.format(
                         name=self.name, cls=type(self).__name__, dtype=dtype_name(value.dtype),
                         layer_dtype=dtype_name(self._tkl_dtype)))
-                converted = value.to(self._tkl_dtype)
+                converted = value.to(self._tkl_compute_dtype)
             if converted is not value:
                 mask = get_mask(value)
                 if mask is not None:  # the cast copy describes the same steps
@@ -523,7 +561,8 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         """Raises a clear error when the inputs and the weights live on different
         devices (``meta`` included), chained to the kernel's ``error``; returns otherwise."""
         inputs = [t for t in symbolic.flatten((args, kwargs)) if isinstance(t, torch.Tensor)]
-        weights = [w for w in self.weights if not symbolic.is_fake(w)]
+        weights = [t for m in self.modules() for t in (*m._parameters.values(), *m._buffers.values())
+                   if t is not None and not symbolic.is_fake(t)]
         if not inputs or not weights or symbolic.is_fake(inputs[0]):
             return
         input_device, weight_device = inputs[0].device, weights[0].device
@@ -544,6 +583,18 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         raise RuntimeError(_PLACEMENT.format(
             name=self.name, cls=type(self).__name__, input_device=input_device,
             weight_device=weight_device, why=why, fix=fix)) from error
+
+    def _raise_dtype_error(self, first, error):
+        """Raises a clear ``TypeError`` when a kernel has no implementation for the
+        input's dtype; returns otherwise."""
+        first = _first_tensor(first)
+        if "not implemented for" not in str(error) or first is None:
+            return
+        raise TypeError(
+            f'Layer "{self.name}" ({type(self).__name__}) cannot compute on inputs of dtype '
+            f"{dtype_name(first.dtype)} on {first.device}: torch has no kernel for it ({error}). "
+            f"Fix: cast the input to a floating dtype first, e.g. x.to(torch.{dtype_name(self._tkl_compute_dtype)})."
+        ) from error
 
     def _add_activity_loss(self, outputs):
         tensor = _first_tensor(outputs)
@@ -599,6 +650,16 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
     def __setstate__(self, state):
         super().__setstate__(state)
         self.input_spec = self._input_spec
+        self._tkl_annotate_weights()  # copies and unpickled weights get their Keras API
+
+    def _tkl_annotate_weights(self):
+        """Re-binds the Keras variable API of this layer's own weights that torch
+        replaced by new tensor objects."""
+        paths = vars(self).get("_tkl_weight_paths", {})
+        for registry in (self._parameters, self._buffers):
+            for key, tensor in registry.items():
+                if tensor is not None and key in paths and not is_annotated(tensor):
+                    annotate(tensor, paths[key])
 
     def build(self, input_shape):
         """Creates the layer's state. Default: no weights of its own.
@@ -624,6 +685,8 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         """Builds the layer from the shapes of ``inputs``, exactly once."""
         if self.built:
             return
+        if torch.compiler.is_exporting():
+            raise ValueError(_EXPORT_UNBUILT.format(name=self.name, cls=type(self).__name__))
         with _BUILD_LOCK:
             if self.built:
                 return
@@ -674,18 +737,31 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         moved = fn(probe)
         if isinstance(moved, torch.Tensor):
             if moved.dtype != probe.dtype and moved.is_floating_point():
-                self._tkl_dtype = moved.dtype
+                # ``.to(dtype)``/``.half()``: one dtype for weights and compute from now on.
+                vars(self).update(_tkl_dtype=moved.dtype, _tkl_compute_dtype=moved.dtype, _tkl_policy=None)
+                dtype_policies.install(self, None, explicit=False)
             if moved.device != probe.device:
                 self._tkl_device = moved.device
-        return super()._apply(fn, recurse)
+        result = super()._apply(fn, recurse)
+        self._tkl_annotate_weights()  # torch makes new tensors for moved buffers
+        return result
 
     @property
     def dtype(self):
-        """Name of the weights' and the computation's dtype, e.g. ``"float32"``."""
+        """Name of the weights' dtype, e.g. ``"float32"`` (Keras's ``variable_dtype``)."""
         return dtype_name(self._tkl_dtype)
 
-    compute_dtype = dtype
     variable_dtype = dtype
+
+    @property
+    def compute_dtype(self):
+        """Name of the computation's dtype (``"float16"`` under ``"mixed_float16"``)."""
+        return dtype_name(self._tkl_compute_dtype)
+
+    @property
+    def dtype_policy(self):
+        """The layer's ``tkl.dtype_policies.DTypePolicy``."""
+        return self._tkl_policy or dtype_policies.DTypePolicy(self.dtype)
 
     def __setattr__(self, name, value):
         state = self.__dict__
@@ -702,8 +778,15 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         ):
             if self._tkl_adopt_weight(name, value):
                 return None
-        elif isinstance(value, nn.Module) and name not in state["_modules"]:
-            if state.get("built") and not state.get("_tkl_building"):
+        if isinstance(value, torch.Tensor) and (name in state["_parameters"] or name in state["_buffers"]):
+            # A weight replaced (``load_state_dict(assign=True)``...) keeps its Keras API.
+            super().__setattr__(name, value)
+            path = state["_tkl_weight_paths"].get(name)
+            if path is not None and not is_annotated(value):
+                annotate(value, path)
+            return None
+        if isinstance(value, nn.Module) and name not in state["_modules"]:
+            if state.get("built") and not state.get("_tkl_building") and not _is_parametrization(name, value):
                 raise ValueError(
                     _STATE_AFTER_BUILD.format(name=self.name, what=f"creating sub-layer {name!r}")
                 )
@@ -737,7 +820,7 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
         arguments the subclass's constructor received, when they are plain values.
         Subclasses with richer arguments override it and call ``super().get_config()``.
         """
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy.name}
         owner = next(c for c in type(self).__mro__ if "get_config" in vars(c))
         if not getattr(vars(owner)["get_config"], "_tkl_auto", False):
             return config  # the class lists its own arguments
@@ -769,6 +852,12 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
 
     def extra_repr(self):
         return f"name={self.name!r}, built={self.built}"
+
+
+def _is_parametrization(name, value):
+    # torch.nn.utils.parametrize keeps a layer's parametrizations in this ModuleDict:
+    # it decorates existing weights, it is not new state created after build.
+    return name == "parametrizations" and isinstance(value, nn.ModuleDict)
 
 
 def _json_plain(value):

@@ -4,7 +4,9 @@
   inference), and leaves state such as moving statistics unchanged;
 - an unbuilt layer called on ``meta`` inputs builds a shape-only layer and returns a
   ``meta`` output of the right shape; a layer built on real data refuses ``meta``
-  inputs with a clear error, or returns a ``meta`` output of the right shape.
+  inputs with a clear error, or returns a ``meta`` output of the right shape;
+- integer, bool and unsigned inputs either compute (layers that compute in floating
+  point cast them to their dtype) or raise a clear ``TypeError`` naming the layer.
 
 ``CATALOGUE`` maps every layer exported by ``tkl.layers`` to a factory and the shape
 of one input (a list of shapes for several inputs); a new layer must be added here.
@@ -56,10 +58,63 @@ CATALOGUE = {
     "Subtract": (lambda: L.Subtract(), [(3,), (3,)]),
     "UpSampling2D": (lambda: L.UpSampling2D(), (2, 2, 3)),
     "ZeroPadding2D": (lambda: L.ZeroPadding2D(), (2, 2, 3)),
+    "ActivityRegularization": (lambda: L.ActivityRegularization(l1=0.1), (3,)),
+    "AdaptiveAveragePooling1D": (lambda: L.AdaptiveAveragePooling1D(2), (4, 3)),
+    "AdaptiveAveragePooling2D": (lambda: L.AdaptiveAveragePooling2D(2), (4, 4, 3)),
+    "AdaptiveAveragePooling3D": (lambda: L.AdaptiveAveragePooling3D(2), (4, 4, 4, 3)),
+    "AdaptiveMaxPooling1D": (lambda: L.AdaptiveMaxPooling1D(2), (4, 3)),
+    "AdaptiveMaxPooling2D": (lambda: L.AdaptiveMaxPooling2D(2), (4, 4, 3)),
+    "AdaptiveMaxPooling3D": (lambda: L.AdaptiveMaxPooling3D(2), (4, 4, 4, 3)),
+    "AlphaDropout": (lambda: L.AlphaDropout(0.5), (4,)),
+    "AveragePooling3D": (lambda: L.AveragePooling3D(), (4, 4, 4, 2)),
+    "CenterCrop": (lambda: L.CenterCrop(2, 2), (4, 4, 3)),
+    "Conv1DTranspose": (lambda: L.Conv1DTranspose(2, 3), (5, 2)),
+    "Conv3DTranspose": (lambda: L.Conv3DTranspose(2, 3), (4, 4, 4, 2)),
+    "Cropping1D": (lambda: L.Cropping1D(1), (5, 2)),
+    "Cropping2D": (lambda: L.Cropping2D(1), (5, 5, 2)),
+    "Cropping3D": (lambda: L.Cropping3D(1), (5, 5, 5, 2)),
+    "DepthwiseConv1D": (lambda: L.DepthwiseConv1D(3), (5, 2)),
+    "Dot": (lambda: L.Dot(axes=-1), [(3,), (3,)]),
+    "ELU": (lambda: L.ELU(), (4,)),
+    "GaussianDropout": (lambda: L.GaussianDropout(0.3), (4,)),
+    "GaussianNoise": (lambda: L.GaussianNoise(0.3), (4,)),
+    "GlobalAveragePooling3D": (lambda: L.GlobalAveragePooling3D(), (3, 3, 3, 2)),
+    "GlobalMaxPooling3D": (lambda: L.GlobalMaxPooling3D(), (3, 3, 3, 2)),
+    "LayerScale": (lambda: L.LayerScale(0.1, 4), (3, 4)),
+    "LeakyReLU": (lambda: L.LeakyReLU(), (4,)),
+    "MaxPooling3D": (lambda: L.MaxPooling3D(), (4, 4, 4, 2)),
+    "Normalization": (lambda: L.Normalization(mean=0.5, variance=2.0), (3,)),
+    "PReLU": (lambda: L.PReLU(), (4,)),
+    "RMSNormalization": (lambda: L.RMSNormalization(), (4,)),
+    "RandomBrightness": (lambda: L.RandomBrightness(0.2, seed=1), (4, 4, 3)),
+    "RandomContrast": (lambda: L.RandomContrast(0.2, seed=1), (4, 4, 3)),
+    "RandomCrop": (lambda: L.RandomCrop(2, 2, seed=1), (4, 4, 3)),
+    "RandomFlip": (lambda: L.RandomFlip(seed=1), (4, 4, 3)),
+    "RandomRotation": (lambda: L.RandomRotation(0.2, seed=1), (4, 4, 3)),
+    "RandomTranslation": (lambda: L.RandomTranslation(0.2, 0.2, seed=1), (4, 4, 3)),
+    "RandomZoom": (lambda: L.RandomZoom(0.2, seed=1), (4, 4, 3)),
+    "ReLU": (lambda: L.ReLU(max_value=6.0), (4,)),
+    "RepeatVector": (lambda: L.RepeatVector(3), (4,)),
+    "Rescaling": (lambda: L.Rescaling(1 / 255), (4, 4, 3)),
+    "Resizing": (lambda: L.Resizing(3, 3), (4, 4, 3)),
+    "ReversibleEmbedding": (lambda: L.ReversibleEmbedding(5, 2), (3,), torch.int64),
+    "SeparableConv1D": (lambda: L.SeparableConv1D(2, 3), (5, 2)),
+    "Softmax": (lambda: L.Softmax(), (4,)),
+    "SpatialDropout1D": (lambda: L.SpatialDropout1D(0.5), (4, 3)),
+    "SpatialDropout2D": (lambda: L.SpatialDropout2D(0.5), (4, 4, 3)),
+    "SpatialDropout3D": (lambda: L.SpatialDropout3D(0.5), (3, 3, 3, 2)),
+    "SpectralNormalization": (lambda: L.SpectralNormalization(L.Dense(3)), (4,)),
+    "UnitNormalization": (lambda: L.UnitNormalization(), (4,)),
+    "UpSampling1D": (lambda: L.UpSampling1D(), (3, 2)),
+    "UpSampling3D": (lambda: L.UpSampling3D(), (2, 2, 2, 2)),
+    "ZeroPadding1D": (lambda: L.ZeroPadding1D(), (3, 2)),
+    "ZeroPadding3D": (lambda: L.ZeroPadding3D(), (2, 2, 2, 2)),
 }
 
-# Exported names that are not layers to instantiate on their own.
-NOT_LAYERS = {"Layer", "InputSpec", "InputLayer"}
+# Exported names that are not layers to instantiate on their own (``Wrapper`` is the
+# base class of wrappers; its subclasses are in the catalogue). ``TorchModuleWrapper``
+# behaves as the torch module it wraps (tests/test_torch_ecosystem.py).
+NOT_LAYERS = {"Layer", "InputSpec", "InputLayer", "Wrapper", "TorchModuleWrapper"}
 
 
 def _entry(name):
@@ -87,8 +142,11 @@ def _output_shapes(value):
 
 
 def test_catalogue_covers_every_exported_layer():
+    # Keras's other names (MaxPool2D for MaxPooling2D...) are the same classes.
+    covered = {getattr(L, name) for name in CATALOGUE}
     exported = {name for name in L.__all__ if name[0].isupper()} - NOT_LAYERS
-    assert sorted(exported - set(CATALOGUE)) == [], "add the new layers to CATALOGUE"
+    assert sorted(name for name in exported if getattr(L, name) not in covered) == [], \
+        "add the new layers to CATALOGUE"
 
 
 @pytest.mark.parametrize("name", sorted(CATALOGUE))
@@ -97,7 +155,7 @@ def test_empty_batch(name, training):
     make, shape, dtype = _entry(name)
     layer = make()
     reference = _output_shapes(_call(make(), _inputs(shape, 2, dtype), training=training))
-    before = {k: v.clone() for k, v in layer.state_dict().items() if isinstance(v, torch.Tensor)}
+    before = {k: v.clone() for k, v in layer.state_dict().items() if not k.endswith("_extra_state")}
     out = _call(layer, _inputs(shape, 0, dtype), training=training)
     shapes = _output_shapes(out)
     expected = [(0,) + s[1:] for s in reference] if isinstance(reference, list) else (0,) + reference[1:]
@@ -142,3 +200,21 @@ def test_meta_inputs_to_a_layer_built_on_real_data(name):
     flat = out if isinstance(out, (list, tuple)) else [out]
     assert all(t.device.type == "meta" for t in flat), "never real memory from a meta input"
     assert _output_shapes(out) == reference
+
+
+@pytest.mark.parametrize("name", sorted(n for n in CATALOGUE if _entry(n)[2] == torch.float32))
+@pytest.mark.parametrize("dtype", [torch.int64, torch.bool, torch.uint8])
+def test_integer_bool_and_unsigned_inputs(name, dtype):
+    make, shape, _ = _entry(name)
+    layer = make()
+    inputs = _inputs(shape, 2, dtype)
+    for tensor in inputs if isinstance(inputs, list) else [inputs]:
+        tensor.fill_(1)
+    try:
+        out = _call(layer, inputs, training=False)
+    except TypeError as error:
+        assert f'Layer "{layer.name}"' in str(error) and "Fix:" in str(error), str(error)
+        return
+    flat = out if isinstance(out, (list, tuple)) else [out]
+    if layer.cast_integer_inputs:
+        assert all(t.dtype == torch.float32 for t in flat)

@@ -159,9 +159,10 @@ def test_3d_defaults_and_bad_arguments():
     with pytest.raises(ValueError, match="expected ndim=5, found ndim=4"):
         MaxPooling3D()(torch.ones(1, 4, 4, 4))
     layer = AveragePooling3D(3)
+    assert layer.built  # no state: built at construction, as in Keras
     with pytest.raises(ValueError, match='padding="valid" every spatial size must be at least'):
         layer(torch.ones(1, 4, 2, 4, 1))
-    assert not layer.built
+    assert layer(torch.ones(1, 4, 4, 4, 1)).shape == (1, 1, 1, 1, 1)
 
 
 # ------------------------------------------------------- parity with Keras 3

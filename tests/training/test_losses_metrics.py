@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+import torch_keraslike as tkl
+
 from torch_keraslike.training import losses, metrics, optimizers
 from torch_keraslike.training.losses import CompiledLoss
 from torch_keraslike.training.metrics import CompiledMetrics
@@ -231,13 +233,15 @@ def params():
         ("adam", torch.optim.Adam, {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-7, "weight_decay": 0}),
         ("sgd", torch.optim.SGD, {"lr": 1e-2, "momentum": 0.0, "nesterov": False}),
         ("rmsprop", torch.optim.RMSprop, {"lr": 1e-3, "alpha": 0.9, "eps": 1e-7, "centered": False, "momentum": 0.0}),
-        ("adamw", torch.optim.AdamW, {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-7, "weight_decay": 0.004}),
+        ("adamw", torch.optim.AdamW, {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-7, "weight_decay": 0}),
         ("Adam", torch.optim.Adam, {"lr": 1e-3}),
     ],
 )
 def test_optimizer_names_have_keras_defaults(name, cls, expected):
     optimizer = optimizers.get(name).create(params())
-    assert type(optimizer) is cls
+    assert isinstance(optimizer, cls)
+    # Keras's weight decay is decoupled and applied by the Keras step, not torch's L2 term.
+    assert optimizer.weight_decay == (0.004 if name == "adamw" else None)
     for key, value in expected.items():
         assert optimizer.defaults[key] == value, key
 
@@ -249,8 +253,8 @@ def test_optimizer_specs_and_errors():
     existing = torch.optim.SGD(params(), lr=0.1)
     assert optimizers.get(existing) is existing
     assert isinstance(optimizers.get(torch.optim.Adamax).create(params()), torch.optim.Adamax)
-    with pytest.raises(ValueError, match=r"Unknown optimizer 'lion'. Valid names: \['adam', 'adamw', 'rmsprop', 'sgd'\]"):
-        optimizers.get("lion")
+    with pytest.raises(ValueError, match=r"Unknown optimizer 'ftrl'. Valid names: \['adadelta', 'adafactor', 'adagrad', 'adam', 'adamax', 'adamw', 'lion', 'nadam', 'rmsprop', 'sgd'\]"):
+        optimizers.get("ftrl")
     with pytest.raises(ValueError, match=r"learning_rate must lie in \[0.0, inf\), received learning_rate=-1"):
         optimizers.Adam(learning_rate=-1)
     with pytest.raises(ValueError, match="beta_1 must lie in"):
@@ -261,3 +265,16 @@ def test_optimizer_specs_and_errors():
         optimizers.get(lambda p: 3).create(params())
     with pytest.raises(TypeError, match="optimizer must be a Keras name"):
         optimizers.get(3)
+
+
+def test_epsilon_setting_reaches_losses_and_ops():
+    y_true, y_pred = torch.ones(1, 1), torch.zeros(1, 1)
+    default = float(losses.BinaryCrossentropy()(y_true, y_pred))
+    previous = tkl.config.epsilon()
+    tkl.backend.set_epsilon(0.1)
+    try:
+        assert float(losses.BinaryCrossentropy()(y_true, y_pred)) == pytest.approx(-np.log(0.1), rel=1e-5)
+        assert float(tkl.ops.binary_crossentropy(y_true, y_pred).mean()) == pytest.approx(-np.log(0.1), rel=1e-5)
+    finally:
+        tkl.backend.set_epsilon(previous)
+    assert float(losses.BinaryCrossentropy()(y_true, y_pred)) == pytest.approx(default)

@@ -443,7 +443,7 @@ def test_fit_before_compile_and_missing_targets():
 
 def test_unknown_names_list_the_valid_ones():
     model = regression_model()
-    with pytest.raises(ValueError, match=r"Unknown optimizer 'adamm'. Valid names: \['adam', 'adamw', 'rmsprop', 'sgd'\]"):
+    with pytest.raises(ValueError, match=r"Unknown optimizer 'adamm'. Valid names: \['adadelta', 'adafactor', 'adagrad', 'adam', 'adamax', 'adamw', 'lion', 'nadam', 'rmsprop', 'sgd'\]"):
         model.compile("adamm", "mse")
     with pytest.raises(ValueError, match=r"Unknown loss 'msee'. Valid names: \[.*'mse'"):
         model.compile("adam", "msee")

@@ -38,6 +38,8 @@ import shutil
 
 import torch
 
+from .._distributed_env import (broadcast_object, full_optimizer_state_dict, full_state_dict, is_primary,
+                                load_full_state)
 from .._files import atomic_path
 from .callback import Callback
 
@@ -101,7 +103,8 @@ class BackupAndRestore(Callback):
         self._batches_since_save = 0
         self._epoch_open = False
         candidates = [self._path] + ([self._previous_path] if self.double_checkpoint else [])
-        candidates = [path for path in candidates if os.path.exists(path)]
+        # Rank 0 (which wrote them) decides which backups exist, for every process.
+        candidates = broadcast_object([path for path in candidates if os.path.exists(path)])
         for index, path in enumerate(candidates):
             try:
                 self._restore(path)
@@ -112,25 +115,18 @@ class BackupAndRestore(Callback):
 
     def _restore(self, path):
         cls = type(self).__name__
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as error:  # noqa: BLE001  (any unreadable file gets the same advice)
-            raise _UnreadableBackup(
-                f"{cls}: cannot read the backup {path!r}: {type(error).__name__}: {error}. "
-                f"Fix: delete {self.backup_dir!r} to start training from scratch."
-            ) from error
-        if not (isinstance(state, dict) and state.get("format") == _FORMAT
-                and {"epoch", "batch", "model", "optimizer"} <= set(state)):
-            raise _UnreadableBackup(
-                f"{cls}: {path!r} is not a BackupAndRestore backup. Fix: give the callback a "
-                "folder of its own, and delete this one to start from scratch."
-            )
+        state, problem = (_read(path, cls, self.backup_dir) if is_primary() else (None, None))
+        problem = broadcast_object(problem)  # every process fails, or none
+        if problem is not None:
+            raise _UnreadableBackup(problem)
         optimizer = self.model.optimizer
-        previous = copy.deepcopy(optimizer.state_dict())
+        previous = copy.deepcopy(optimizer.state_dict()) if not _sharded(self.model) else None
         try:
-            optimizer.load_state_dict(state["optimizer"])
-            self.model.load_state_dict(state["model"])
+            load_full_state(self.model, optimizer, state and state["model"], state and state["optimizer"])
+            state = broadcast_object(None if state is None else {"epoch": state["epoch"]}) or state
         except Exception as error:
+            if previous is None:
+                raise
             optimizer.load_state_dict(previous)
             raise ValueError(
                 f"{cls}: the backup {path!r} does not fit this model and optimizer: {error}\n"
@@ -162,6 +158,11 @@ class BackupAndRestore(Callback):
             self._save()
 
     def _save(self):
+        # Every process gathers (a sharded model needs all of them); rank 0 writes.
+        model_state = full_state_dict(self.model)
+        optimizer_state = full_optimizer_state_dict(self.model, self.model.optimizer)
+        if not is_primary():
+            return
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint and os.path.exists(self._path):
             with atomic_path(self._previous_path) as tmp:
@@ -171,8 +172,8 @@ class BackupAndRestore(Callback):
             "version": _VERSION,
             "epoch": self._current_epoch,
             "batch": self._last_batch_seen,
-            "model": self.model.state_dict(),
-            "optimizer": self.model.optimizer.state_dict(),
+            "model": model_state,
+            "optimizer": optimizer_state,
         }
         with atomic_path(self._path) as tmp:
             torch.save(state, tmp)
@@ -182,7 +183,7 @@ class BackupAndRestore(Callback):
         finished = not self._epoch_open and (
             self._current_epoch >= self.params.get("epochs", 0) or bool(getattr(self.model, "stop_training", False))
         )
-        if finished and self.delete_checkpoint:
+        if finished and self.delete_checkpoint and is_primary():
             self._delete()
 
     def _delete(self):
@@ -192,6 +193,24 @@ class BackupAndRestore(Callback):
                 os.remove(path)
         with contextlib.suppress(OSError):  # a folder holding other files is kept
             os.rmdir(self.backup_dir)
+
+
+def _read(path, cls, backup_dir):
+    """``(state, None)`` from a backup file, or ``(None, message)`` when it is unreadable."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # noqa: BLE001  (any unreadable file gets the same advice)
+        return None, (f"{cls}: cannot read the backup {path!r}: {type(error).__name__}: {error}. "
+                      f"Fix: delete {backup_dir!r} to start training from scratch.")
+    if not (isinstance(state, dict) and state.get("format") == _FORMAT
+            and {"epoch", "batch", "model", "optimizer"} <= set(state)):
+        return None, (f"{cls}: {path!r} is not a BackupAndRestore backup. Fix: give the callback a "
+                      "folder of its own, and delete this one to start from scratch.")
+    return state, None
+
+
+def _sharded(model):
+    return bool(getattr(model, "_tkl_fsdp", False))
 
 
 class _UnreadableBackup(ValueError):

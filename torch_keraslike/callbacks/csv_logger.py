@@ -15,6 +15,7 @@ Example:
 import csv
 import os
 
+from ._rank import primary_only
 from .callback import Callback
 
 __all__ = ["CSVLogger"]
@@ -24,7 +25,8 @@ class CSVLogger(Callback):
     """Writes the epoch logs to a CSV file: an ``epoch`` column, then the log keys
     in sorted order. Each row is flushed and ``fsync``ed when written, so a run
     that is killed keeps every finished epoch; the file is closed at the end of
-    ``fit``, also when ``fit`` ends with an error.
+    ``fit``, also when ``fit`` ends with an error. Under ``torch.distributed`` only
+    rank 0 writes (the logs it gets are already global).
 
     Args:
         filename: the CSV file.
@@ -47,6 +49,7 @@ class CSVLogger(Callback):
         self._file = None
         self._writer = None
 
+    @primary_only
     def on_train_begin(self, logs=None):
         write_header = not (self.append and os.path.exists(self.filename)
                             and os.path.getsize(self.filename) > 0)
@@ -54,6 +57,7 @@ class CSVLogger(Callback):
         self._write_header = write_header
         self.keys = None
 
+    @primary_only
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self.keys is None:

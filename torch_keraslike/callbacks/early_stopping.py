@@ -19,6 +19,7 @@ import torch
 
 from ._args import check_int
 from ._monitor import check_monitor, is_improvement, resolve_mode
+from ._rank import say
 from .callback import Callback
 
 __all__ = ["EarlyStopping"]
@@ -94,10 +95,10 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping", file=sys.stdout)
+            say(f"Epoch {self.stopped_epoch + 1}: early stopping", file=sys.stdout)
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.",
+                say(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.",
                       file=sys.stdout)
             self.model.load_state_dict(self.best_weights)
 

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ._learning_rate import get_lr, learning_rate_logs, param_groups, set_lr
+from ._rank import say
 from .callback import Callback
 
 __all__ = ["LearningRateScheduler"]
@@ -104,7 +105,7 @@ class LearningRateScheduler(Callback):
             set_lr(group, rate)
         if self.verbose > 0:
             shown = rates[0] if len(set(rates)) == 1 else rates
-            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {shown}.",
+            say(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {shown}.",
                   file=sys.stdout)
 
     def on_epoch_end(self, epoch, logs=None):

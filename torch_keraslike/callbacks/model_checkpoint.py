@@ -1,7 +1,9 @@
 """``ModelCheckpoint``: saves the model or its weights at the end of epochs.
 
 Every file is written atomically (a temporary file beside the destination, then a
-rename): a run killed while saving leaves the previous checkpoint intact.
+rename): a run killed while saving leaves the previous checkpoint intact. Under
+``torch.distributed`` only rank 0 writes (an FSDP2-sharded model's weights are
+gathered whole first, by every process).
 
 Example:
     >>> import os, tempfile, numpy as np, torch, torch_keraslike as tkl
@@ -22,8 +24,10 @@ import sys
 
 import torch
 
+from .._distributed_env import full_state_dict, is_primary
 from .._files import atomic_path
 from ._monitor import check_monitor, resolve_mode
+from ._rank import say
 from .callback import Callback
 
 __all__ = ["ModelCheckpoint"]
@@ -88,6 +92,13 @@ class ModelCheckpoint(Callback):
         if not self.save_weights_only:
             from .. import saving
 
+            if getattr(self.model, "_tkl_fsdp", False):
+                raise ValueError(
+                    f"{cls}: the model is sharded with FSDP2, so save_weights_only=False (a whole "
+                    "model file from one process) cannot be written. Fix: pass "
+                    "save_weights_only=True: the weights are gathered and written by rank 0."
+                )
+
             if not hasattr(saving, "save_model"):
                 raise RuntimeError(
                     f"{cls}: save_weights_only=False needs tkl.saving.save_model, which this "
@@ -109,19 +120,23 @@ class ModelCheckpoint(Callback):
                 return
             if not self._better(value):
                 if self.verbose > 0:
-                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}",
+                    say(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}",
                           file=sys.stdout)
                 return
             if self.verbose > 0:
                 before = "inf" if self.best is None else f"{self.best:.5f}"
-                print(f"Epoch {epoch + 1}: {self.monitor} improved from {before} to {value:.5f}, "
+                say(f"Epoch {epoch + 1}: {self.monitor} improved from {before} to {value:.5f}, "
                       f"saving model to {path}", file=sys.stdout)
             self.best = value
         elif self.verbose > 0:
-            print(f"Epoch {epoch + 1}: saving model to {path}", file=sys.stdout)
+            say(f"Epoch {epoch + 1}: saving model to {path}", file=sys.stdout)
         self._save(path)
 
     def _save(self, path):
+        # Every process gathers (a sharded model's weights need all of them); rank 0 writes.
+        state = full_state_dict(self.model) if self.save_weights_only else None
+        if not is_primary():
+            return
         directory = os.path.dirname(path)
         if directory:
             os.makedirs(directory, exist_ok=True)
@@ -131,12 +146,12 @@ class ModelCheckpoint(Callback):
             from safetensors.torch import save_file
 
             tensors = {key: value.detach().to("cpu", copy=True).contiguous()
-                       for key, value in self.model.state_dict().items() if isinstance(value, torch.Tensor)}
+                       for key, value in state.items() if isinstance(value, torch.Tensor)}
             with atomic_path(path) as tmp:
                 save_file(tensors, tmp)
         else:
             with atomic_path(path) as tmp:
-                torch.save(self.model.state_dict(), tmp)
+                torch.save(state, tmp)
 
 
 def _save_model(model, path):

@@ -17,6 +17,7 @@ import sys
 from ._args import check_int, check_number
 from ._learning_rate import get_lr, learning_rate_logs, param_groups, set_lr
 from ._monitor import check_monitor, is_improvement, resolve_mode
+from ._rank import say
 from .callback import Callback
 
 __all__ = ["ReduceLROnPlateau"]
@@ -106,6 +107,6 @@ class ReduceLROnPlateau(Callback):
             reduced = True
             if self.verbose > 0:
                 which = f" of param group {index}" if len(groups) > 1 else ""
-                print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate{which} to {new}.",
+                say(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate{which} to {new}.",
                       file=sys.stdout)
         return reduced

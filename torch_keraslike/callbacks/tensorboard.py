@@ -22,6 +22,7 @@ import torch
 
 from ._args import check_int
 from ._learning_rate import learning_rate_logs
+from ._rank import primary_only
 from .callback import Callback
 
 __all__ = ["TensorBoard"]
@@ -126,6 +127,7 @@ class TensorBoard(Callback):
             writer.close()
 
     # ----------------------------------------------------------------- hooks
+    @primary_only
     def on_train_begin(self, logs=None):
         self._metadata_files()  # fails before any file is opened
         self._global_train_batch = 0
@@ -146,6 +148,7 @@ class TensorBoard(Callback):
         if self.write_steps_per_second:
             self._batch_start = time.perf_counter()
 
+    @primary_only
     def _batch_end(self, batch, logs=None):
         step = self._global_train_batch
         if step % self.update_freq:
@@ -160,6 +163,7 @@ class TensorBoard(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch_start = (time.perf_counter(), self._global_train_batch)
 
+    @primary_only
     def on_epoch_end(self, epoch, logs=None):
         self._log_epoch(epoch, logs or {})
         if self.histogram_freq and epoch % self.histogram_freq == 0:
@@ -167,6 +171,7 @@ class TensorBoard(Callback):
         if self.embeddings_freq and epoch % self.embeddings_freq == 0:
             self._log_embeddings(epoch)
 
+    @primary_only
     def on_test_end(self, logs=None):
         writer = self._writer("val")
         for name, value in (logs or {}).items():

@@ -14,6 +14,7 @@ Example:
 import math
 import sys
 
+from ._rank import say
 from .callback import Callback
 
 __all__ = ["TerminateOnNaN"]
@@ -51,5 +52,5 @@ class TerminateOnNaN(Callback):
                 f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. "
                 "Terminating training immediately."
             )
-        print(f"Batch {batch}: Invalid loss, terminating training", file=sys.stdout)
+        say(f"Batch {batch}: Invalid loss, terminating training", file=sys.stdout)
         self.model.stop_training = True

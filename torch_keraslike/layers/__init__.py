@@ -20,6 +20,7 @@ from .einsum_dense import EinsumDense
 from .embedding import Embedding
 from .layer_scale import LayerScale
 from .masking import Masking
+from .torch_module_wrapper import TorchModuleWrapper
 from .merging import (
     Add,
     Average,
@@ -119,6 +120,7 @@ Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose = (
 SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
 
 __all__ = [
+    "TorchModuleWrapper",
     "Activation",
     "ActivityRegularization",
     "AdaptiveAveragePooling1D",

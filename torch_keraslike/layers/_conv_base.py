@@ -93,6 +93,8 @@ class BaseConv(Layer):
     :meth:`_setup` in ``__init__`` and define ``build`` and ``_convolve`` (the
     channels_first computation, bias included)."""
 
+    cast_integer_inputs = True
+
     rank = 2
     _paddings = ("valid", "same")
 

@@ -6,7 +6,7 @@ from .. import symbolic
 def floating_output_spec(layer, inputs):
     """``KerasTensor``(s) of ``layer.compute_output_shape(inputs.shape)`` in the layer's
     compute dtype: for layers that turn any input (integer images too) into floats."""
-    return symbolic.map_shapes_to_keras(layer.compute_output_shape(tuple(inputs.shape)), layer._tkl_dtype)
+    return symbolic.map_shapes_to_keras(layer.compute_output_shape(tuple(inputs.shape)), layer._tkl_compute_dtype)
 
 
 class SameShapeFloatingOutput:

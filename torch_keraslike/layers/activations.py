@@ -57,6 +57,8 @@ class ReLU(_Activation):
         tensor([6., 0., 0., 8.])
     """
 
+    build_at_init = True
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         if max_value is not None and (not is_real(max_value) or max_value < 0):
@@ -105,6 +107,8 @@ class LeakyReLU(_Activation):
         tensor([-5.,  0.,  5.])
     """
 
+    build_at_init = True
+
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
@@ -145,6 +149,8 @@ class ELU(_Activation):
         >>> tkl.layers.ELU(alpha=2.0)(torch.tensor([0.0, 1.0]))
         tensor([0., 1.])
     """
+
+    build_at_init = True
 
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
@@ -271,6 +277,8 @@ class Softmax(_Activation):
         >>> tkl.layers.Softmax()(torch.tensor([[1.0, 1.0, 5.0]]), mask=torch.tensor([[True, True, False]]))
         tensor([[0.5000, 0.5000, 0.0000]])
     """
+
+    build_at_init = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

@@ -137,6 +137,8 @@ class Activation(Layer):
         tensor([[0., 2.]])
     """
 
+    build_at_init = True
+
     supports_masking = True
 
     def __init__(self, activation, **kwargs):
@@ -164,6 +166,8 @@ class Identity(Layer):
         >>> tkl.layers.Identity()(torch.ones(2))
         tensor([1., 1.])
     """
+
+    build_at_init = True
 
     supports_masking = True
 
@@ -195,6 +199,8 @@ class Dropout(Layer):
         tensor([[1., 1., 1.],
                 [1., 1., 1.]])
     """
+
+    build_at_init = True
 
     cast_integer_inputs = True
     supports_masking = True

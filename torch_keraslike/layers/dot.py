@@ -7,6 +7,8 @@ last, the second's right after the batch axis, and the remaining axes are flatte
 around them (views whenever the strides allow).
 """
 
+import math
+
 import torch
 
 from ..layer import Layer
@@ -148,7 +150,9 @@ class Dot(Layer):
         x, y = torch.movedim(x, a, -1), torch.movedim(y, b, 1)
         batch, size = x.shape[0], x.shape[-1]
         x_rest, y_rest = tuple(x.shape[1:-1]), tuple(y.shape[2:])
-        out = torch.matmul(x.reshape(batch, -1, size), y.reshape(batch, size, -1))
+        # Explicit sizes rather than -1: an empty batch leaves -1 ambiguous.
+        rows, columns = math.prod(x_rest), math.prod(y_rest)
+        out = torch.matmul(x.reshape(batch, rows, size), y.reshape(batch, size, columns))
         shape = (batch,) + x_rest + y_rest
         return out.reshape(shape if len(shape) > 1 else (batch, 1))
 

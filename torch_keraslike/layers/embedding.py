@@ -8,6 +8,7 @@ from .. import constraints, initializers, regularizers
 from ..input_spec import InputSpec
 from ..layer import Layer
 from ..saving import register_serializable
+from ..symbolic import is_fake
 from ._common import add_weight_from_options, is_positive_int, serialize_options
 
 __all__ = ["Embedding"]
@@ -131,7 +132,8 @@ class Embedding(Layer):
             # F.embedding would silently answer on the table's device (meta ids with a
             # real table give uninitialised memory).
             self._raise_placement_error((inputs,), {})
-        if inputs.device.type == "cpu" and inputs.numel() and not torch.compiler.is_compiling():
+        if (inputs.device.type == "cpu" and inputs.numel() and not torch.compiler.is_compiling()
+                and not is_fake(inputs)):
             low, high = torch.aminmax(inputs)
             if low < 0 or high >= self.input_dim:
                 raise IndexError(

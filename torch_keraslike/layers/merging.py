@@ -270,7 +270,9 @@ class _Merge(Layer):
         _check_masks(self, inputs, mask)
         if any(m is None for m in mask):
             return None
-        return _fold(torch.logical_or, [_bool(m) for m in mask])
+        masks = [_bool(m) for m in mask]
+        rank = max(m.dim() for m in masks)  # lower-rank masks broadcast as their inputs do
+        return _fold(torch.logical_or, [_insert_axes(m, rank) for m in masks])
 
     def _merge(self, inputs):
         raise NotImplementedError
@@ -348,6 +350,12 @@ class Subtract(_Merge):
             )
 
     def _merge(self, inputs):
+        if inputs[0].dtype == torch.bool and inputs[1].dtype == torch.bool:
+            raise TypeError(
+                f'Layer "{self.name}" (Subtract) received two bool inputs, and the difference '
+                "of booleans is not defined. Fix: cast them first (x.int()), or use "
+                "torch.logical_xor for an exclusive or."
+            )
         return inputs[0] - inputs[1]
 
 

@@ -79,6 +79,8 @@ def _output_size(size, k, s, padding):
 class _Pooling(Layer):
     """Shared implementation of the windowed pooling layers."""
 
+    build_at_init = True
+
     _rank = 2
     _mode = "max"
     _kernel = staticmethod(F.max_pool2d)  # torch's fused kernel, channels_first
@@ -91,10 +93,6 @@ class _Pooling(Layer):
         self.padding = _check_padding(self, padding)
         self.data_format = _config.standardize_data_format(data_format)
         self.input_spec = InputSpec(ndim=rank + 2)
-
-    def build(self, input_shape):
-        # A too small first input is rejected here, so the layer stays unbuilt.
-        self.compute_output_shape(input_shape)
 
     def call(self, inputs):
         channels_last = self.data_format == "channels_last"

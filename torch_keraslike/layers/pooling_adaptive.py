@@ -106,6 +106,8 @@ class AdaptiveAveragePooling1D(_AdaptivePooling):
         >>> tkl.layers.AdaptiveAveragePooling1D(2)(torch.arange(6.0).reshape(1, 6, 1)).flatten()
         tensor([1., 4.])
     """)
+
+    cast_integer_inputs = True  # the mean of integers is a float
     _rank = 1
     _kernel = staticmethod(F.adaptive_avg_pool1d)
 
@@ -118,6 +120,8 @@ class AdaptiveAveragePooling2D(_AdaptivePooling):
         >>> tkl.layers.AdaptiveAveragePooling2D((2, 3))(torch.ones(1, 7, 9, 4)).shape
         torch.Size([1, 2, 3, 4])
     """)
+
+    cast_integer_inputs = True  # the mean of integers is a float
     _rank = 2
     _kernel = staticmethod(F.adaptive_avg_pool2d)
 
@@ -130,6 +134,8 @@ class AdaptiveAveragePooling3D(_AdaptivePooling):
         >>> tkl.layers.AdaptiveAveragePooling3D(2)(torch.ones(1, 5, 6, 7, 3)).shape
         torch.Size([1, 2, 2, 2, 3])
     """)
+
+    cast_integer_inputs = True  # the mean of integers is a float
     _rank = 3
     _kernel = staticmethod(F.adaptive_avg_pool3d)
 

@@ -34,6 +34,8 @@ class _GlobalPooling(Layer):
         when ``keepdims=True``.
     """
 
+    build_at_init = True
+
     _rank = 2
     _mode = "max"
 
@@ -87,6 +89,8 @@ class GlobalAveragePooling1D(_GlobalPooling):
         torch.Size([2, 3])
     """)
 
+    cast_integer_inputs = True  # the mean of integers is a float (Keras)
+
     _rank = 1
     _mode = "avg"
 
@@ -128,6 +132,8 @@ class GlobalAveragePooling2D(_GlobalPooling):
         torch.Size([2, 1, 1, 3])
     """)
 
+    cast_integer_inputs = True  # the mean of integers is a float (Keras)
+
     _rank = 2
     _mode = "avg"
 
@@ -153,6 +159,8 @@ class GlobalAveragePooling3D(_GlobalPooling):
         >>> tkl.layers.GlobalAveragePooling3D(data_format="channels_first")(torch.ones(2, 3, 4, 4, 4)).shape
         torch.Size([2, 3])
     """)
+
+    cast_integer_inputs = True  # the mean of integers is a float (Keras)
 
     _rank = 3
     _mode = "avg"

@@ -190,6 +190,8 @@ class GaussianDropout(_RandomLayer):
         True
     """
 
+    build_at_init = True
+
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate = self._check_fraction(rate, "rate", upper_open=True)
@@ -226,6 +228,8 @@ class GaussianNoise(_RandomLayer):
         >>> bool((layer(torch.zeros(3), training=False) == 0).all())
         True
     """
+
+    build_at_init = True
 
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -269,6 +273,8 @@ class AlphaDropout(_RandomLayer):
         >>> abs(out.mean().item()) < 0.02 and abs(out.std().item() - 1) < 0.02
         True
     """
+
+    build_at_init = True
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -338,6 +344,8 @@ class ActivityRegularization(Layer):
         >>> round(layer.losses[0].item(), 4)  # 2 * (0.2 * 2 + 0.3 * 4)
         3.2
     """
+
+    build_at_init = True
 
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
         super().__init__(**kwargs)

@@ -70,6 +70,8 @@ class UnitNormalization(Layer):
         tensor([[0.6000, 0.8000]])
     """
 
+    build_at_init = True
+
     supports_masking = True
 
     def __init__(self, axis=-1, **kwargs):

@@ -48,6 +48,8 @@ class Model(Trainer, Layer):
         torch.Size([2, 1])
     """
 
+    _tkl_policy_region = False  # its layers follow their own policies
+
     def __init__(self, *args, **kwargs):
         inputs = kwargs.pop("inputs", args[0] if args else None)
         outputs = kwargs.pop("outputs", args[1] if len(args) > 1 else None)

@@ -12,6 +12,7 @@ import json
 import os
 
 from .._files import atomic_path
+from .._layer_weights import decode_build_config
 from ._safe_build import build_and_check, corrupted, corrupted_file_errors, materialize
 from .registry import deserialize, safe_mode_scope, serialize
 
@@ -25,7 +26,7 @@ def _weights_and_extra_state(model):
     tensors, extra = {}, {}
     for key, value in model.state_dict().items():
         if key.endswith("_extra_state"):
-            extra[key] = value
+            extra[key] = decode_build_config(value) or {}
         else:
             # safetensors stores each tensor once, contiguous, on the CPU.
             tensors[key] = value.detach().to("cpu").contiguous().clone()

@@ -6,8 +6,10 @@ Two sources are accepted, as in Keras:
   multi-input/multi-output models a list, tuple or dict of them. All leaves of ``x``
   and ``y`` must have the same number of samples (first dimension). They are
   converted to tensors once; float64 NumPy arrays become the default float dtype
-  (``float32``), like Keras's ``floatx``. Batches are views (``shuffle=False``) or
-  one gather per leaf (``shuffle=True``, a fresh permutation each epoch).
+  (``float32``), like Keras's ``floatx``. They are batched by torch's ``DataLoader``
+  with its samplers (``SequentialSampler``, ``RandomSampler`` for ``shuffle=True``, a
+  ``DistributedSampler`` under ``torch.distributed``); a batch is one view
+  (consecutive samples) or one gather per leaf, never a Python object per sample.
 - a ``torch.utils.data.DataLoader`` yielding ``(x, y)`` pairs (``(x,)`` or ``x`` for
   ``predict``). It batches and shuffles itself.
 
@@ -28,7 +30,7 @@ import numbers
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, DistributedSampler, RandomSampler, SequentialSampler
 
 from ..symbolic import flatten, map_structure
 
@@ -180,6 +182,9 @@ class _Adapter:
     def epoch_batches(self):
         raise NotImplementedError
 
+    def set_epoch(self, epoch):
+        """Tells a ``DistributedSampler`` the epoch, so it reshuffles (nothing otherwise)."""
+
     def batches(self, steps=None):
         """The batches of one epoch: one pass, or ``steps`` batches of an endless
         stream that restarts the data (a new shuffle) whenever it is used up."""
@@ -199,8 +204,42 @@ class _Adapter:
                 return
 
 
+class _ArrayDataset(torch.utils.data.Dataset):
+    """The samples of a structure of tensors (``x`` and ``y``), fetched a batch at a
+    time: a sampler's index list becomes one view (contiguous indices) or one gather
+    per tensor, never one Python object per sample."""
+
+    def __init__(self, x, y, num_samples):
+        self.x, self.y, self.num_samples = x, y, num_samples
+
+    def __len__(self):
+        return self.num_samples
+
+    def __getitem__(self, index):
+        return self.__getitems__([index])
+
+    def __getitems__(self, indices):
+        first, last = indices[0], indices[-1]
+        if last - first + 1 == len(indices) and (len(indices) < 3 or indices[1] == first + 1):
+            index = slice(first, last + 1)  # sequential batches: views, no copy
+            pick = (lambda t: t[index])
+        else:
+            index = torch.as_tensor(indices)
+            pick = (lambda t: t.index_select(0, index.to(t.device)))
+        bx = pick(self.x) if isinstance(self.x, torch.Tensor) else map_structure(pick, self.x)
+        if self.y is None:
+            return bx, None
+        return bx, (pick(self.y) if isinstance(self.y, torch.Tensor) else map_structure(pick, self.y))
+
+
+def _identity(batch):
+    return batch
+
+
 class ArrayAdapter(_Adapter):
-    """Batches arrays/tensors (or list/tuple/dict structures of them).
+    """Batches arrays/tensors (or list/tuple/dict structures of them) with torch's
+    ``DataLoader`` and samplers (``SequentialSampler``, ``RandomSampler``, or a
+    ``DistributedSampler`` once :meth:`shard`ed).
 
     Args:
         x: inputs. y: targets or None.
@@ -230,7 +269,16 @@ class ArrayAdapter(_Adapter):
                 )
         if self.num_samples == 0:
             raise ValueError(f"{where}: x has 0 samples. Fix: pass at least one sample.")
-        self.num_batches = math.ceil(self.num_samples / self.batch_size)
+        self._make_loader(None)
+
+    def _make_loader(self, sampler):
+        dataset = _ArrayDataset(self.x, self.y, self.num_samples)
+        if sampler is None:
+            sampler = RandomSampler(dataset) if self.shuffle else SequentialSampler(dataset)
+        self.sampler = sampler
+        self.loader = DataLoader(dataset, batch_size=self.batch_size, sampler=sampler,
+                                 collate_fn=_identity)
+        self.num_batches = len(self.loader)
 
     def split(self, fraction):
         """Keras's ``validation_split``: the last ``fraction`` of the samples (taken
@@ -254,32 +302,26 @@ class ArrayAdapter(_Adapter):
         val = _from_tensors(self, *halves(slice(split_at, None)), False)
         return train, val
 
+    def shard(self, world_size, rank, shuffle, seed=0):
+        """This process's share of the samples: a ``DistributedSampler`` (reshuffled
+        per epoch with ``shuffle``, padded so every process has as many batches)."""
+        sharded = _from_tensors(self, self.x, self.y, self.shuffle)
+        sampler = DistributedSampler(sharded.loader.dataset, num_replicas=world_size, rank=rank,
+                                     shuffle=bool(shuffle and self.shuffle), seed=seed)
+        sharded._make_loader(sampler)
+        return sharded
+
+    def set_epoch(self, epoch):
+        if isinstance(self.sampler, DistributedSampler):
+            self.sampler.set_epoch(epoch)
+
     def peek(self):
         """The first batch (no shuffling, nothing consumed)."""
         end = min(self.batch_size, self.num_samples)
-        return self._take(slice(0, end))
-
-    def _take(self, index):
-        x, y = self.x, self.y
-        if isinstance(index, slice):
-            bx = x[index] if isinstance(x, torch.Tensor) else map_structure(lambda t: t[index], x)
-            if y is None:
-                return bx, None
-            return bx, (y[index] if isinstance(y, torch.Tensor) else map_structure(lambda t: t[index], y))
-        bx = map_structure(lambda t: t.index_select(0, index.to(t.device)), x)
-        by = None if y is None else map_structure(lambda t: t.index_select(0, index.to(t.device)), y)
-        return bx, by
+        return self.loader.dataset.__getitems__(list(range(end)))
 
     def epoch_batches(self):
-        n, size = self.num_samples, self.batch_size
-        if self.shuffle:
-            device = flatten(self.x)[0].device
-            order = torch.randperm(n, device=device)
-            for start in range(0, n, size):
-                yield self._take(order[start:start + size])
-        else:
-            for start in range(0, n, size):
-                yield self._take(slice(start, start + size))
+        return iter(self.loader)
 
 
 def _from_tensors(template, x, y, shuffle):
@@ -288,7 +330,7 @@ def _from_tensors(template, x, y, shuffle):
         batch_size=template.batch_size, shuffle=shuffle, where=template.where, x=x, y=y,
         num_samples=_sample_count(x, "x", template.where),
     )
-    adapter.num_batches = math.ceil(adapter.num_samples / adapter.batch_size)
+    adapter._make_loader(None)
     return adapter
 
 
@@ -324,6 +366,40 @@ class DataLoaderAdapter(_Adapter):
         except TypeError:  # an IterableDataset without __len__
             self.num_batches = None
         self._peeked = None
+
+    def shard(self, world_size, rank, shuffle, seed=0):
+        """The same loader reading this process's share: its dataset through a
+        ``DistributedSampler`` (shuffled when the loader shuffled), the same batch size,
+        workers and collate function. A loader that already has a ``DistributedSampler``
+        is used as it is; an ``IterableDataset`` must shard itself."""
+        loader = self.loader
+        if isinstance(loader.sampler, DistributedSampler) or isinstance(
+                loader.dataset, torch.utils.data.IterableDataset):
+            return self
+        if loader.batch_sampler is None or loader.batch_size is None:
+            raise ValueError(
+                f"{self.where}: this DataLoader uses a custom batch_sampler, which cannot be "
+                "sharded over the processes. Fix: build it with a "
+                "torch.utils.data.DistributedSampler yourself, or use batch_size= and shuffle=."
+            )
+        shuffled = isinstance(loader.sampler, RandomSampler)
+        sampler = DistributedSampler(loader.dataset, num_replicas=world_size, rank=rank,
+                                     shuffle=shuffled, seed=seed)
+        sharded = DataLoader(
+            loader.dataset, batch_size=loader.batch_size, sampler=sampler,
+            num_workers=loader.num_workers, collate_fn=loader.collate_fn,
+            pin_memory=loader.pin_memory, drop_last=loader.drop_last, timeout=loader.timeout,
+            worker_init_fn=loader.worker_init_fn, generator=loader.generator,
+            persistent_workers=loader.persistent_workers,
+            prefetch_factor=loader.prefetch_factor if loader.num_workers else None,
+            multiprocessing_context=loader.multiprocessing_context,
+        )
+        return DataLoaderAdapter(sharded, self.where, self.predicting)
+
+    def set_epoch(self, epoch):
+        sampler = getattr(self.loader, "sampler", None)
+        if isinstance(sampler, DistributedSampler):
+            sampler.set_epoch(epoch)
 
     def peek(self):
         if self._peeked is None:

@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._numerics import clip_probabilities
 from .data import flatten
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
     "sparse_categorical_crossentropy",
 ]
 
-EPSILON = 1e-7  # Keras's backend epsilon
 
 
 def _align(y_true, y_pred):
@@ -89,7 +89,7 @@ def _bce_elements(y_true, y_pred, from_logits, label_smoothing):
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
         return y_true, y_pred, True
-    return y_true, torch.clamp(y_pred, EPSILON, 1.0 - EPSILON), False
+    return y_true, clip_probabilities(y_pred), False
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
@@ -103,7 +103,7 @@ def _log_probs(y_pred, from_logits, axis):
     if from_logits:
         return F.log_softmax(y_pred, dim=axis)
     y_pred = y_pred / y_pred.sum(dim=axis, keepdim=True)
-    return torch.log(torch.clamp(y_pred, EPSILON, 1.0 - EPSILON))
+    return torch.log(clip_probabilities(y_pred))
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):

@@ -34,19 +34,19 @@ import operator
 import torch
 from torch.nn.parameter import UninitializedTensorMixin
 
+from .. import _distributed_env as dist_env
 from .. import callbacks as callbacks_module
 from .._call_context import CALL_CONTEXT
 from .._layer_weights import LayerWeightsMixin, LossCollector
-from . import optimizers
+from . import distributed, mixed_precision, optimizers
 from .data import (ArrayAdapter, DataLoader, concat_batches, flatten, make_adapter, map_structure,
                    num_samples, to_device)
 from .losses import CompiledLoss
 from .metrics import CompiledMetrics, Mean, flat
 from .progbar import ProgressBar, resolve_verbose
+from .train_state import TrainState, check_int, jit_options
 
 __all__ = ["Trainer"]
-
-_JIT_KEYS = ("backend", "fullgraph", "dynamic", "mode", "options")
 
 _NOT_COMPILED = """\
 You must call compile(optimizer, loss) before {where}() on model "{name}", so the model knows \
@@ -54,120 +54,12 @@ how to {what}. Example:
     model.compile(optimizer="adam", loss="mse", metrics=["mae"])"""
 
 
-class _TrainState:
-    """What ``compile`` configured, and the running state of the current run."""
-
-    def __init__(self, optimizer, loss, metrics, jit):
-        self.optimizer_spec = optimizer
-        self.optimizer = optimizer if isinstance(optimizer, torch.optim.Optimizer) else None
-        self.loss = loss
-        self.metrics = metrics
-        self.jit = jit
-        self.compiled = {}
-        self.bound = False
-        self.output_names = None
-        self.model_losses = None
-        self.loss_tracker = Mean("loss")
-        self.output_trackers = []
-        self.validated = {}  # batch signature -> output shapes/dtypes of the dry run
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["compiled"] = {}  # torch.compile wrappers are rebuilt on demand
-        return state
-
-    def function(self, name, fn):
-        """``fn``, or its ``torch.compile``d version when ``jit_compile`` was asked for."""
-        if self.jit is None:
-            return fn
-        compiled = self.compiled.get(name)
-        if compiled is None:
-            compiled = self.compiled[name] = torch.compile(fn, **self.jit)
-        return compiled
-
-    def reset_metrics(self):
-        self.loss_tracker.reset_state()
-        for tracker in self.output_trackers:
-            tracker.reset_state()
-        self.metrics.reset()
-
-    def record(self, total, per_output, y, y_pred, count):
-        """Accumulates the step's loss and metrics (no host sync)."""
-        self.loss_tracker.update_state(total, count)
-        if per_output is not None:
-            for tracker, value in zip(self.output_trackers, per_output):
-                tracker.update_state(value, count)
-        if self.metrics.entries:
-            with torch.no_grad():
-                targets = self.loss.flat_targets(y) if self.loss is not None else flat(y)
-                self.metrics.update(targets, flat(y_pred))
-
-    def result_tensors(self):
-        results = {"loss": self.loss_tracker.result()}
-        for tracker in self.output_trackers:
-            results[tracker.name] = tracker.result()
-        results.update(self.metrics.results())
-        return results
-
-    def logs(self):
-        """The running values as Python floats (syncs with the device)."""
-        return {key: float(value) for key, value in self.result_tensors().items()}
-
-    @property
-    def names(self):
-        return ["loss"] + [t.name for t in self.output_trackers] + self.metrics.names
-
-
-def _jit_options(jit_compile, jit_backend, run_eagerly):
-    if run_eagerly or jit_compile == "auto":  # Keras's "auto": eager here
-        return None
-    if isinstance(jit_compile, dict):
-        unknown = [key for key in jit_compile if key not in _JIT_KEYS]
-        if unknown:
-            raise ValueError(
-                f"compile: jit_compile has unknown torch.compile option(s) {unknown}; accepted: "
-                f"{list(_JIT_KEYS)}. Example: jit_compile={{'backend': 'eager'}}."
-            )
-        options = dict(jit_compile)
-    elif jit_compile in (True, False):
-        if not jit_compile:
-            if jit_backend is not None:
-                raise ValueError(
-                    f"compile: jit_backend={jit_backend!r} was given but jit_compile is False. "
-                    "Fix: pass jit_compile=True as well."
-                )
-            return None
-        options = {}
-    else:
-        raise ValueError(
-            f"compile: jit_compile must be True, False or a dict of torch.compile options, "
-            f"received jit_compile={jit_compile!r}."
-        )
-    if jit_backend is not None:
-        options["backend"] = jit_backend
-    backend = options.get("backend", "inductor")
-    if isinstance(backend, str) and backend not in torch.compiler.list_backends(exclude_tags=()):
-        raise ValueError(
-            f"compile: unknown torch.compile backend {backend!r}. Available: "
-            f"{torch.compiler.list_backends(exclude_tags=())}."
-        )
-    return options
-
-
-def _check_int(value, name, where, minimum=0, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{where}: {name} must be an int >= {minimum}, received {name}={value!r}.")
-    return int(value)
-
-
 class Trainer:
     """Keras's training API as a mixin of :class:`~torch_keraslike.Model`."""
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer=None, loss=None, metrics=None, jit_compile=False, *, loss_weights=None,
-                jit_backend=None, run_eagerly=None, **kwargs):
+                jit_backend=None, run_eagerly=None, auto_scale_loss=True, distribute=None, **kwargs):
         """Configures the model for training (Keras), or compiles its forward (torch).
 
         Two meanings, told apart by the arguments:
@@ -198,6 +90,11 @@ class Trainer:
             loss_weights: list or dict weighting each output's loss.
             jit_backend: shortcut for the ``torch.compile`` backend of ``jit_compile``.
             run_eagerly: True turns ``jit_compile`` off (debugging).
+            auto_scale_loss: under the ``"mixed_float16"`` policy, scale the loss with
+                torch's ``GradScaler`` (Keras's ``LossScaleOptimizer``).
+            distribute: ``None``/``"auto"`` (DDP when a ``torch.distributed`` process
+                group of 2+ processes exists), ``"ddp"``, ``"fsdp"`` (FSDP2), or False;
+                see :mod:`~torch_keraslike.training.distributed`.
             **kwargs: ``torch.compile`` options, only for the torch meaning.
 
         Example:
@@ -210,7 +107,8 @@ class Trainer:
             'Adam'
         """
         if (optimizer is None and loss is None and metrics is None and jit_compile is False
-                and loss_weights is None and jit_backend is None and run_eagerly is None):
+                and loss_weights is None and jit_backend is None and run_eagerly is None
+                and distribute is None):
             return super().compile(**kwargs)
         if kwargs:
             raise TypeError(
@@ -221,12 +119,15 @@ class Trainer:
             )
         if loss is None and loss_weights is not None:
             raise ValueError("compile: loss_weights was given without a loss. Fix: pass loss=... too.")
-        state = _TrainState(
+        state = TrainState(
             optimizer=optimizers.get("rmsprop" if optimizer is None else optimizer),
             loss=None if loss is None else CompiledLoss(loss, loss_weights),
             metrics=CompiledMetrics(metrics),
-            jit=_jit_options(jit_compile, jit_backend, run_eagerly),
+            jit=jit_options(jit_compile, jit_backend, run_eagerly),
+            distribute=distribute,
+            auto_scale_loss=auto_scale_loss,
         )
+        distributed.check_mode(distribute, "compile")
         if not self._unbuilt_layer_names():
             self._tkl_make_optimizer(state)
         vars(self)["_tkl_train"] = state
@@ -280,6 +181,10 @@ class Trainer:
                     "train. Fix: check that the model's layers have weights."
                 )
             state.optimizer = state.optimizer_spec.create(params)
+        if isinstance(state.optimizer, optimizers.Optimizer):
+            state.optimizer.set_variable_names(self.named_parameters())
+        if state.scaler is None:
+            state.scaler = mixed_precision.make_scaler(self, state.auto_scale_loss)
         owned = {id(p) for p in params}
         given = [p for group in state.optimizer.param_groups for p in group["params"]]
         if params and given and not any(id(p) in owned for p in given):
@@ -320,6 +225,7 @@ class Trainer:
                 if where == "fit":
                     raise
                 raise ValueError(f"{where}: the model rejected the first batch: {error}") from error
+            state.low_precision = mixed_precision.uses_low_precision(self)
             names = state.output_names or self._tkl_output_names(y_pred)
             if state.loss is not None:
                 if not state.bound:
@@ -337,6 +243,7 @@ class Trainer:
                     "model.compile(optimizer, loss='mse')."
                 )
         if training:
+            state.dist.prepare_model(self, state)
             self._tkl_make_optimizer(state)
             self._tkl_check_trainable(where)
         state.validated[_signature(batch)] = [(tuple(p.shape[1:]), p.dtype) for p in flat(y_pred)]
@@ -385,7 +292,10 @@ class Trainer:
     # ------------------------------------------------------------------- steps
     def _tkl_forward_loss(self, x, y, training):
         state = self.__dict__["_tkl_train"]
-        y_pred = self(x, training=training)
+        runner = state.ddp if training and state.ddp is not None else self
+        y_pred = runner(x, training=training)
+        if state.low_precision:
+            y_pred = mixed_precision.float32_outputs(y_pred)
         total, per_output = (None, None) if state.loss is None else state.loss(y, y_pred)
         extra = state.model_losses()
         if extra:
@@ -404,8 +314,13 @@ class Trainer:
         total, per_output, y_pred = state.function("forward_loss", self._tkl_forward_loss)(x, y, True)
         optimizer = state.optimizer
         optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        optimizer.step()
+        factor = getattr(optimizer, "loss_scale_factor", None)
+        scaled = total * factor if factor else total
+        if state.scaler is not None:
+            mixed_precision.scaled_backward_and_step(state.scaler, scaled, optimizer)
+        else:
+            scaled.backward()
+            optimizer.step()
         state.record(total, per_output, y, y_pred, x.shape[0] if isinstance(x, torch.Tensor) else num_samples(x))
 
     def test_step(self, data):
@@ -430,7 +345,7 @@ class Trainer:
     # --------------------------------------------------------------------- fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,
-            steps_per_epoch=None, validation_steps=None, validation_batch_size=None):
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, distribute=None):
         """Trains the model for ``epochs`` epochs.
 
         Args:
@@ -449,6 +364,10 @@ class Trainer:
             steps_per_epoch: steps per epoch; the data restart when they run out.
             validation_steps: validation steps per epoch (default: all the data).
             validation_batch_size: batch size of array validation data.
+            distribute: overrides ``compile(distribute=...)`` for this run: ``"ddp"``,
+                ``"fsdp"``, ``"auto"`` or False (see
+                :mod:`~torch_keraslike.training.distributed`). Under ``torch.distributed``
+                ``batch_size`` is per process and only rank 0 prints and writes files.
 
         Returns:
             A ``tkl.callbacks.History``: ``history.history`` maps ``"loss"``, each metric and
@@ -457,16 +376,17 @@ class Trainer:
         state = self._tkl_state("fit", "train")
         callbacks = callbacks_module.check_callbacks(callbacks, "fit")
         verbose = resolve_verbose(verbose, "fit")
-        epochs = _check_int(epochs, "epochs", "fit")
-        initial_epoch = _check_int(initial_epoch, "initial_epoch", "fit")
-        steps_per_epoch = _check_int(steps_per_epoch, "steps_per_epoch", "fit", 1, allow_none=True)
-        validation_steps = _check_int(validation_steps, "validation_steps", "fit", 1, allow_none=True)
+        epochs = check_int(epochs, "epochs", "fit")
+        initial_epoch = check_int(initial_epoch, "initial_epoch", "fit")
+        steps_per_epoch = check_int(steps_per_epoch, "steps_per_epoch", "fit", 1, allow_none=True)
+        validation_steps = check_int(validation_steps, "validation_steps", "fit", 1, allow_none=True)
         if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real) or not (
                 0 <= validation_split < 1):
             raise ValueError(
                 f"fit: validation_split must be a float in [0, 1), received {validation_split!r}."
             )
         train = make_adapter(x, y, batch_size, shuffle, "fit")
+        dist = self._tkl_distribution(state, "fit", distribute)
         val = None
         if validation_data is not None:
             val = self._tkl_validation_adapter(validation_data, validation_batch_size or batch_size)
@@ -477,7 +397,13 @@ class Trainer:
                     "Fix: pass validation_data=another_loader."
                 )
             train, val = train.split(validation_split)
+        train = dist.shard(train, shuffle)
+        val = None if val is None else dist.shard(val, False)
+        if dist.active and not dist_env.is_primary():
+            verbose = 0  # one progress bar per job: rank 0's
         device = self._tkl_ensure_prepared(train.peek(), "fit", training=True)
+        if dist.active:
+            dist.runner(self, state)
         if val is not None:
             self._tkl_ensure_prepared(val.peek(), "fit(validation_data)", training=False)
         names = state.names
@@ -494,10 +420,16 @@ class Trainer:
             # As in Keras, a callback (BackupAndRestore) may move the start of the run.
             initial_epoch = vars(self).pop("_initial_epoch", None) or initial_epoch
             for epoch in range(initial_epoch, epochs):
+                train.set_epoch(epoch)
                 logs = self._tkl_train_epoch(state, train, cbs, device, epoch, epochs, steps,
                                              steps_per_epoch, verbose, val, validation_steps)
+                # Any process asking to stop (EarlyStopping sees the same global logs on
+                # all of them) stops every process after this epoch.
+                self.stop_training = dist.any(self.stop_training, self)
                 if self.stop_training:
                     break
+            if epochs > initial_epoch and isinstance(state.optimizer, optimizers.Optimizer):
+                state.optimizer.finalize_variable_values()
         except BaseException as error:
             # Callbacks release their files even when the run fails; the error propagates.
             cbs.train_end(logs, error)
@@ -507,6 +439,13 @@ class Trainer:
         finally:
             vars(self).pop("_initial_epoch", None)
         return cbs.history
+
+    def _tkl_distribution(self, state, where, distribute):
+        """Resolves the run's :class:`~torch_keraslike.training.distributed.Distribution`
+        (``distribute`` of the call, else of ``compile``) and records it on ``state``."""
+        mode = state.distribute if distribute is None else distribute
+        state.dist = distributed.resolve(mode, where, self._tkl_model_device())
+        return state.dist
 
     def _tkl_validation_adapter(self, validation_data, batch_size):
         where = "fit(validation_data)"
@@ -551,7 +490,8 @@ class Trainer:
                     cbs.batch("on_train_batch_end", step, current_logs())
                 if self.stop_training:
                     break
-        logs = current_logs()
+        logs = (current_logs() if user_logs is not None or not state.dist.active
+                else state.global_logs(self))
         if val is not None:
             val_logs = self._tkl_test_loop(state, val, cbs, device, validation_steps, None)
             logs.update({"val_" + key: value for key, value in val_logs.items()})
@@ -577,13 +517,13 @@ class Trainer:
                     bar.update(logs_fn)
                 if end_hooks:
                     cbs.batch("on_test_batch_end", step, state.logs())
-        logs = state.logs()
+        logs = state.global_logs(self)
         cbs.call("on_test_end", logs)
         return logs
 
     # ---------------------------------------------------------------- evaluate
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", steps=None, callbacks=None,
-                 return_dict=False):
+                 return_dict=False, distribute=None):
         """Loss and metrics of the model on ``x``/``y`` (in ``eval()`` mode).
 
         Args:
@@ -599,8 +539,12 @@ class Trainer:
         """
         state = self._tkl_state("evaluate", "compute the loss")
         verbose = resolve_verbose(verbose, "evaluate")
-        steps = _check_int(steps, "steps", "evaluate", 1, allow_none=True)
+        steps = check_int(steps, "steps", "evaluate", 1, allow_none=True)
         data = make_adapter(x, y, batch_size, False, "evaluate")
+        dist = self._tkl_distribution(state, "evaluate", distribute)
+        data = dist.shard(data, False)
+        if dist.active and not dist_env.is_primary():
+            verbose = 0
         device = self._tkl_ensure_prepared(data.peek(), "evaluate", training=False)
         cbs = callbacks_module.CallbackList(callbacks, model=self, verbose=verbose,
                                             steps=steps or data.num_batches)
@@ -610,7 +554,7 @@ class Trainer:
         return _format_results(logs, return_dict)
 
     # ----------------------------------------------------------------- predict
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, distribute=None):
         """The model's outputs for ``x``, as NumPy arrays (in ``eval()`` mode).
 
         Args:
@@ -626,8 +570,17 @@ class Trainer:
             concatenated over the batches.
         """
         verbose = resolve_verbose(verbose, "predict")
-        steps = _check_int(steps, "steps", "predict", 1, allow_none=True)
+        steps = check_int(steps, "steps", "predict", 1, allow_none=True)
         data = make_adapter(x, None, batch_size, False, "predict", predicting=True)
+        state = vars(self).get("_tkl_train")
+        dist = distributed.resolve(state.distribute if distribute is None and state is not None
+                                   else distribute, "predict", self._tkl_model_device())
+        total = getattr(data, "num_samples", None)
+        if dist.active and total is None:
+            dist = distributed.Distribution(None)  # a DataLoader's order is its own: no gather
+        data = dist.shard(data, False)
+        if dist.active and not dist_env.is_primary():
+            verbose = 0
         cbs = callbacks_module.CallbackList(callbacks, model=self, verbose=verbose,
                                             steps=steps or data.num_batches)
         bar = ProgressBar(steps or data.num_batches, verbose)
@@ -649,6 +602,10 @@ class Trainer:
                     device = self._tkl_model_device()
             cbs.call("on_predict_end", None)
         bar.finish()
+        if dist.active:
+            # Each process predicted its share: gathered back, every process returns all.
+            joined = map_structure(torch.as_tensor, concat_batches(outputs))
+            return concat_batches([dist.gather_predictions(joined, total, self)])
         return concat_batches(outputs)
 
     # ---------------------------------------------------------- single batches

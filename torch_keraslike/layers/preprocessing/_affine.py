@@ -72,7 +72,7 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
     output = None
     for iy, wy, vy in _nodes(source_y, height, interpolation, fill_mode):
         for ix, wx, vx in _nodes(source_x, width, interpolation, fill_mode):
-            index = (iy * width + ix).reshape(batch, -1, 1).expand(-1, -1, channels)
+            index = (iy * width + ix).reshape(batch, height * width, 1).expand(-1, -1, channels)
             values = torch.gather(flat, 1, index).reshape(batch, height, width, channels)
             if vy is not None:
                 fill = torch.tensor(fill_value, dtype=values.dtype, device=values.device)
