@@ -443,13 +443,14 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
             self._tkl_spec_check(first, self.name)
         self._maybe_build(first)
         previous_mask = mask_of(first)
+        recorded = kwargs  # the graph replays the call as written: masks fill again then
         if self._tkl_fills_masks:
             kwargs = dict(kwargs)
             previous_mask = self._tkl_fill_masks(first, args, kwargs, previous_mask)
         outputs = self.compute_output_spec(*args, **kwargs)
         if previous_mask is not None or self._tkl_computes_mask:
             self._tkl_symbolic_output_masks(first, outputs, previous_mask)
-        symbolic.Node(self, args, kwargs, outputs)
+        symbolic.Node(self, args, recorded, outputs)
         return outputs
 
     def _tkl_symbolic_output_masks(self, first, outputs, previous_mask):

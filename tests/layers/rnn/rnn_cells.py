@@ -2,9 +2,9 @@
 and helpers shared by the recurrent tests."""
 
 import numpy as np
-import torch
 
 import torch_keraslike as tkl
+from sequence_testing import data, numpy_of, randomize  # noqa: F401 (re-exported for the tests)
 
 
 @tkl.saving.register_serializable(package="tests")
@@ -60,24 +60,6 @@ def constant_initializers():
     """Keras's tests' initializers: constant 0.01 / 0.02 / 0.03."""
     c = tkl.initializers.Constant
     return dict(kernel_initializer=c(0.01), recurrent_initializer=c(0.02), bias_initializer=c(0.03))
-
-
-def randomize(layer, seed=0, scale=0.5):
-    """Random normal weights (Keras layouts), returned as a list."""
-    rng = np.random.default_rng(seed)
-    weights = [rng.standard_normal(w.shape).astype(np.float32) * scale for w in layer.get_weights()]
-    layer.set_weights(weights)
-    return weights
-
-
-def data(*shape, seed=1):
-    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
-
-
-def numpy_of(value):
-    if isinstance(value, (list, tuple)):
-        return [numpy_of(v) for v in value]
-    return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
 
 
 # Masks of every kind the fused kernels treat differently: right padding (as

@@ -260,6 +260,17 @@ def test_integer_inputs_and_symbolic_shapes():
     assert [t.shape for t in symbolic] == [(None, None, 3), (None, 3), (None, 3)]
 
 
+@pytest.mark.parametrize("layer_class", [L.LSTM, L.GRU, L.SimpleRNN])
+def test_a_masked_symbolic_build_leaves_no_fake_tensors_behind(layer_class):
+    """Building under the fake mode of symbolic calls, with a mask, must not leave
+    anything cached that later real calls pick up (fake outputs on real inputs)."""
+    words = torch.tensor([[0, 0, 3, 4], [5, 6, 7, 8]])
+    model = tkl.Sequential([tkl.Input((None,), dtype="int64"),
+                            L.Embedding(10, 4, mask_zero=True), layer_class(3)])
+    assert type(model(words)) is torch.Tensor
+    assert type(layer_class(3)(torch.randn(2, 4, 4))) is torch.Tensor
+
+
 # --------------------------------------------------------------------- cell
 def test_cell_step_matches_the_layer():
     cell = L.LSTMCell(4)

@@ -18,6 +18,7 @@ import math
 
 import torch
 import torch.nn.functional as F
+from torch.utils._python_dispatch import is_in_torch_dispatch_mode
 
 from ... import constraints, initializers, regularizers
 from ...input_spec import InputSpec
@@ -36,10 +37,13 @@ def _clone(initializer):
 
 def _check_input(spec, x, layer_name, index):
     """Checks one input against ``spec`` with Keras's messages (``Input {index} ...``)."""
-    check = spec._checker
-    if check is None:
-        check = spec._checker = spec._make_checker()
-    check(x, layer_name, index)
+    spec._checker(x, layer_name, index)
+
+
+def _checked(spec):
+    # The checker made now, not lazily inside a (possibly compiled) call.
+    object.__setattr__(spec, "_checker", spec._make_checker())
+    return spec
 
 
 def _unmasked(x):
@@ -96,8 +100,8 @@ class MultiHeadBase(Layer):
         self._axes = None  # resolved attention axes (query axis numbers), set by build
         self.supports_masking = True
         self.input_spec = InputSpec(min_ndim=3)
-        self._value_spec = InputSpec(min_ndim=3)
-        self._key_spec = InputSpec(min_ndim=3)
+        self._value_spec = _checked(InputSpec(min_ndim=3))
+        self._key_spec = _checked(InputSpec(min_ndim=3))
 
     # ------------------------------------------------------------------ build
     def build(self, query_shape, value_shape=None, key_shape=None):
@@ -137,9 +141,14 @@ class MultiHeadBase(Layer):
         self._add_projection("output_dense", equation, free + output_dims, bias_axes, "attention_output",
                              None, query_shape[:-1] + (self._num_heads, self._value_dim), common)
         self.input_spec = InputSpec(ndim=rank, axes={-1: query_shape[-1]})
-        self._value_spec = InputSpec(ndim=rank, axes={-1: value_shape[-1]})
-        self._key_spec = InputSpec(ndim=rank, axes={-1: key_shape[-1]})
+        self._value_spec = _checked(InputSpec(ndim=rank, axes={-1: value_shape[-1]}))
+        self._key_spec = _checked(InputSpec(ndim=rank, axes={-1: key_shape[-1]}))
         self._build_shapes = [list(query_shape), list(value_shape), list(key_shape)]
+        # The common case gets a path of its own (see _self_attention).
+        self._plain_self_attention = (
+            rank == 3 and not self._use_gate and self._sliding_window is None and self._flash_attention is None
+            and self._key_dim == self._value_dim and self._kv_heads == self._num_heads
+            and type(self)._compute_attention is MultiHeadBase._compute_attention)
 
     def _check_build_shapes(self, query_shape, value_shape, key_shape):
         for arg, shape in (("query", query_shape), ("value", value_shape), ("key", key_shape)):
@@ -227,6 +236,11 @@ class MultiHeadBase(Layer):
                      return_attention_scores, training, use_causal_mask, causal_only):
         """The body of ``call`` (Keras's steps), given whether the causal mask is the only
         mask (then torch's causal kernel runs without a mask tensor)."""
+        if (query is value and (key is None or key is value) and self._plain_self_attention
+                and attention_mask is None and query_mask is None and value_mask is None and key_mask is None
+                and not return_attention_scores and not (training and self._dropout)
+                and direct_call_ok(*self._projections())):
+            return self._self_attention(query, use_causal_mask)
         _check_input(self._value_spec, value, self.name, 1)
         if key is None:
             key = value
@@ -271,6 +285,53 @@ class MultiHeadBase(Layer):
         sizes = [k.shape[1] for k in kernels]
         return [part.reshape(*x.shape[:-1], *layer.kernel.shape[1:])
                 for part, layer in zip(joint.split(sizes, dim=-1), layers)]
+
+    def _projections(self):
+        # Read from ``_modules`` directly: nn.Module's attribute fallback costs ~0.5 us each.
+        modules = self._modules
+        return modules["query_dense"], modules["key_dense"], modules["value_dense"], modules["output_dense"]
+
+    def _self_attention(self, x, causal):
+        """Unmasked self-attention of sequences, with nothing attached to the
+        projections: one product for query, key and value, the fused attention, the
+        output product (what the general path computes, with a fraction of its Python)."""
+        batch, steps, dim = x.shape
+        heads, size = self._num_heads, self._key_dim
+        kernel, bias, out_kernel, out_bias = self._fast_weights(dim, heads * size)
+        q, k, v = F.linear(x, kernel, bias).view(batch, steps, 3, heads, size).permute(2, 0, 3, 1, 4).unbind(0)
+        attended = F.scaled_dot_product_attention(q, k, v, is_causal=bool(causal), scale=self._scale)
+        outputs = F.linear(attended.transpose(1, 2).reshape(batch, steps, heads * size), out_kernel, out_bias)
+        return outputs if self._output_shape is None else outputs.view(batch, steps, *self._output_shape)
+
+    def _fast_weights(self, dim, width):
+        """The weights of ``_self_attention`` as ``F.linear`` takes them: the query, key
+        and value kernels side by side with their biases, then the output kernel and bias.
+
+        Without autograd (inference) they are kept until a weight changes (another
+        tensor, or written in place), as ``nn.MultiheadAttention`` keeps its
+        ``in_proj_weight``.
+        """
+        params = [layer._parameters.get(name) for layer in self._projections() for name in ("kernel", "bias")]
+        reuse = not (torch.is_grad_enabled() or torch.compiler.is_compiling() or is_in_torch_dispatch_mode())
+        if reuse:
+            # The cache holds the parameters, so their ids cannot pass to new tensors;
+            # versions count in-place writes, data pointers catch ``.data =``.
+            signature = tuple((id(p), p._version, p.data_ptr()) for p in params if p is not None)
+            cached = self.__dict__.get("_fast_weights_cache")
+            if cached is not None and cached[0] == signature:
+                return cached[2]
+        kernel = torch.cat([p.view(dim, width) for p in params[0:6:2]], dim=1).t()
+        bias = torch.cat([p.view(-1) for p in params[1:6:2]]) if self._use_bias else None
+        out_bias = params[7]
+        weights = (kernel, bias, params[6].view(width, -1).t(), None if out_bias is None else out_bias.view(-1))
+        if reuse:
+            self.__dict__["_fast_weights_cache"] = (signature, params, weights)
+        return weights
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_fast_weights_cache", None)  # a copy of weights the state already holds
+        return state
 
     def _check_shapes(self, query, value, key, attention_mask):
         """Keras-style errors for inputs that do not go together, before any kernel."""
@@ -344,8 +405,8 @@ class MultiHeadBase(Layer):
                 split = mask.dim() - n
                 auto = merge(auto, mask.reshape(*mask.shape[:split], *([1] * n), *mask.shape[split:]))
         if use_causal_mask or self._sliding_window is not None:
-            t = math.prod(query.shape[a] for a in self._axes)
-            s = math.prod(value.shape[a] for a in self._axes)
+            t = math.prod([query.shape[a] for a in self._axes])
+            s = math.prod([value.shape[a] for a in self._axes])
             window = window_mask(t, s, query.device, causal=use_causal_mask, window=self._sliding_window)
             auto = merge(auto, window.reshape(*(query.shape[a] for a in self._axes),
                                               *(value.shape[a] for a in self._axes)))

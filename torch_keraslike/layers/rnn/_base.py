@@ -23,10 +23,10 @@ from ...layer import Layer
 from .._common import is_dropout_rate, is_positive_int, is_seed, layer_label, serialize_options
 from .._conv_base import add_keras_layout_weight
 from ._dropout import DropoutRNNCell
-from ._fused import run_fused
+from ._fused import run_from_zeros, run_fused
 from .rnn import RNN
 
-__all__ = ["CellLayer", "RecurrentCell", "is_activation"]
+__all__ = ["CellLayer", "RecurrentCell", "forward_cell_attributes", "is_activation"]
 
 _TORCH_LAYOUT = (1, 0)
 
@@ -277,15 +277,16 @@ class CellLayer(RNN):
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
         cell = self.cell
-        if (mask is not None or initial_state is not None or self.stateful or self._kernel_mode is None
+        if (initial_state is not None or self.stateful or self._kernel_mode is None
                 or (training and (cell.dropout or cell.recurrent_dropout)) or not sequences.shape[1]):
             return super().call(sequences, initial_state, mask, training)
         # The common case, kept lean: the Python around the kernel is what a layer
         # costs over nn.LSTM.
-        outputs, states = run_fused(
-            self._kernel_mode, sequences, cell.get_initial_state(sequences.shape[0]),
-            self._fused_params(), cell.use_bias, go_backwards=self.go_backwards,
-            need_states=self.return_state)
+        if mask is not None:
+            mask = self._standardize_mask(mask, sequences)
+        outputs, states = run_from_zeros(self._kernel_mode, sequences, cell.units, self._fused_params(),
+                                         cell.use_bias, self.go_backwards, self.return_state, mask,
+                                         self.zero_output_for_mask)
         output = outputs if self.return_sequences else outputs[:, -1]
         return (output, *states) if self.return_state else output
 
@@ -321,9 +322,12 @@ class CellLayer(RNN):
         return cls(**config)
 
 
-def _forward(name):
-    return property(lambda self: getattr(self.cell, name), doc=f"The cell's ``{name}``.")
+def forward_cell_attributes(cls, names):
+    """Read-only properties of ``cls`` giving its cell's attributes (Keras's ``LSTM.units``
+    is ``LSTM.cell.units``)."""
+    for name in names:
+        setattr(cls, name, property(lambda self, name=name: getattr(self.cell, name),
+                                    doc=f"The cell's ``{name}``."))
 
 
-for _name in _FORWARDED:
-    setattr(CellLayer, _name, _forward(_name))
+forward_cell_attributes(CellLayer, _FORWARDED)

@@ -28,14 +28,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
+from torch.utils._python_dispatch import is_in_torch_dispatch_mode
 
 from ... import symbolic
 from ._loop import run_steps
 
-__all__ = ["GATES", "run_fused"]
-
-# Gates per mode, in torch's order: LSTM i, f, g, o; GRU r, z, n; plain RNN one.
-GATES = {"lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1}
+__all__ = ["run_from_zeros", "run_fused", "zeros_like"]
 
 
 def run_fused(mode, x, states, params, has_biases, mask=None, go_backwards=False,
@@ -86,7 +84,11 @@ def _run(mode, x, mask, states, params, has_biases, zero_output_for_mask, need_s
                 return _packed(x, runs, states, params, has_biases, zero_output_for_mask, train)
             return _aligned(mode, x, runs, states, params, has_biases, zero_output_for_mask,
                             need_states, train)
-    hx = [s.unsqueeze(0) for s in states]
+    return _kernel(mode, x, [s.unsqueeze(0) for s in states], params, has_biases, train, need_states)
+
+
+def _kernel(mode, x, hx, params, has_biases, train, need_states):
+    """One call of torch's sequence kernel (``hx``: states of shape ``(1, batch, units)``)."""
     params = _cudnn_ready(params)
     if mode == "lstm":
         outputs, h, c = torch.lstm(x, hx, params, has_biases, 1, 0.0, train, False, True)
@@ -96,43 +98,77 @@ def _run(mode, x, mask, states, params, has_biases, zero_output_for_mask, need_s
     return outputs, ([h[0]] if need_states else None)
 
 
+def run_from_zeros(mode, x, units, params, has_biases, go_backwards=False, need_states=True, mask=None,
+                   zero_output_for_mask=False):
+    """:func:`run_fused` from zero states: the common call, with as little Python
+    around the kernel as can be."""
+    if mask is not None or torch.compiler.is_compiling():
+        zeros = x.new_zeros(x.shape[0], units)
+        return run_fused(mode, x, [zeros] * (2 if mode == "lstm" else 1), params, has_biases, mask=mask,
+                         go_backwards=go_backwards, zero_output_for_mask=zero_output_for_mask,
+                         need_states=need_states)
+    if go_backwards:
+        x = x.flip(1)
+    zeros = x.new_zeros(1, x.shape[0], units)
+    return _kernel(mode, x, [zeros, zeros], params, has_biases, torch.is_grad_enabled(), need_states)
+
+
 class _Runs:
     """Where each row's run of True steps starts and how long it is, when every row
     has at most one run. Read on the host (one transfer of the mask): a handful of
     NumPy operations on a small array cost less than the same torch operations, and
     the index arrays built here turn the placement of the outputs into one gather."""
 
-    def __init__(self, starts, lengths, steps, device):
+    def __init__(self, starts, lengths, steps, device, right_padded):
         self.starts, self.lengths, self.steps, self.device = starts, lengths, steps, device
-        self.full = bool((lengths == steps).all())
-        self.right_padded = not starts.any()  # every run starts at step 0 (or is empty)
-        self.has_empty = bool((lengths == 0).any())
+        self.right_padded = right_padded  # every run starts at step 0 (or is empty)
+        shortest = int(lengths.min()) if len(lengths) else steps
+        self.full, self.has_empty = shortest == steps, shortest == 0
 
     @classmethod
     def of(cls, mask):
         host = mask.cpu().numpy()
+        lengths = host.sum(1)
+        steps = host.shape[1]
+        if np.array_equal(host, np.arange(steps) < lengths[:, None]):  # right padding: the usual case
+            return cls(None, lengths, steps, mask.device, True)
         rises = host[:, 1:] & ~host[:, :-1]
-        if rises.any():
-            runs = host[:, 0] + rises.sum(1)
-            if (runs > 1).any():
-                return None
-            starts = host.argmax(1)
-        else:
-            starts = np.zeros(host.shape[0], dtype=np.int64)
-        return cls(starts, host.sum(1), host.shape[1], mask.device)
+        if (host[:, 0] + rises.sum(1) > 1).any():
+            return None
+        return cls(host.argmax(1), lengths, steps, mask.device, False)
 
     def tensor(self, values):
-        return torch.from_numpy(np.ascontiguousarray(values, dtype=np.int64)).to(self.device)
+        values = torch.from_numpy(np.ascontiguousarray(values, dtype=np.int64))
+        return values if self.device.type == "cpu" else values.to(self.device)
 
     def output_index(self, zero_output_for_mask):
         """For each output position, the position in ``[zeros, run outputs...]`` it
         takes: 0 for zeros, ``k`` for the run's step ``k - 1``."""
         position = np.arange(self.steps)[None, :]
-        start, length = self.starts[:, None], self.lengths[:, None]
+        start = 0 if self.right_padded else self.starts[:, None]
+        length = self.lengths[:, None]
         index = np.where((position >= start) & (position < start + length), position - start + 1, 0)
         if not zero_output_for_mask:
             index = np.where((position >= start + length) & (length > 0), length, index)
         return index
+
+
+_ZEROS = {}
+
+
+def zeros_like(tensor):
+    """Zeros of ``tensor``'s shape, dtype and device, kept for reuse: torch's kernels
+    take a recurrent bias where Keras has none, and nothing ever writes to it."""
+    if (torch.compiler.is_compiling() or symbolic.is_fake(tensor) or tensor.is_meta
+            or is_in_torch_dispatch_mode()):  # a fake (or other) mode would make the cached zeros its own
+        return torch.zeros_like(tensor)
+    key = (tuple(tensor.shape), tensor.dtype, tensor.device)
+    zeros = _ZEROS.get(key)
+    if zeros is None:
+        if len(_ZEROS) > 64:
+            _ZEROS.clear()
+        zeros = _ZEROS[key] = torch.zeros(key[0], dtype=key[1], device=key[2])
+    return zeros
 
 
 def _cudnn_ready(params):

@@ -16,6 +16,7 @@ from ...saving import register_serializable
 from .._common import is_dropout_rate, is_seed, layer_label, same_pads, serialize_options
 from .._conv_base import CONV, BaseConv, add_keras_layout_weight, keras_layout
 from .._direct_call import direct_call_ok
+from ._base import forward_cell_attributes
 from ._dropout import DropoutRNNCell
 from ._loop import run_steps
 from .lstm import _UnitForgetBias
@@ -308,12 +309,7 @@ class ConvLSTM(RNN):
         return cls(**config)
 
 
-def _forward(name):
-    return property(lambda self: getattr(self.cell, name), doc=f"The cell's ``{name}``.")
-
-
-for _name in _OPTIONS:
-    setattr(ConvLSTM, _name, _forward(_name))
+forward_cell_attributes(ConvLSTM, _OPTIONS)
 
 
 def _doc(rank, spatial, example):

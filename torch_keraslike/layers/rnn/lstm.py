@@ -5,6 +5,7 @@ import torch
 from ... import initializers
 from ...saving import register_serializable
 from ._base import CellLayer, RecurrentCell, is_activation
+from ._fused import zeros_like
 
 __all__ = ["LSTM", "LSTMCell"]
 
@@ -204,4 +205,4 @@ class LSTM(CellLayer):
         if bias is None:
             return [kernel, recurrent_kernel]
         # Keras has one bias per gate; torch adds an input and a recurrent one.
-        return [kernel, recurrent_kernel, bias, torch.zeros_like(bias)]
+        return [kernel, recurrent_kernel, bias, zeros_like(bias)]

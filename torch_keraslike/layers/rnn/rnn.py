@@ -1,7 +1,5 @@
 """``RNN``: runs a recurrent cell over the time steps of a sequence, as Keras's class."""
 
-import inspect
-
 import torch
 
 from ...input_spec import InputSpec
@@ -11,7 +9,7 @@ from .._common import is_int, layer_label
 from .._direct_call import direct_call_ok
 from ._dropout import DropoutRNNCell
 from ._loop import flatten_states, pack_states, run_steps
-from .stacked_cells import StackedRNNCells, check_cell, output_size_of
+from .stacked_cells import StackedRNNCells, check_cell, output_size_of, takes_training
 
 __all__ = ["RNN"]
 
@@ -35,13 +33,6 @@ def reset_dropout_masks(cell):
     elif isinstance(cell, StackedRNNCells):
         for child in cell.cells:
             reset_dropout_masks(child)
-
-
-def _call_takes(cell, name):
-    try:
-        return name in inspect.signature(cell.call if hasattr(cell, "call") else cell).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 @register_serializable(package="keras")
@@ -224,7 +215,7 @@ class RNN(Layer):
         if stepper is not None and direct_call_ok(cell) and cell._tkl_dtype == sequences.dtype:
             # Built-in cells: the input projections of all steps in one product.
             return stepper(sequences, training)
-        kwargs = {"training": training} if _call_takes(cell, "training") else {}
+        kwargs = {"training": training} if takes_training(cell) else {}
 
         def step(t, states):
             output, new_states = cell(sequences[:, t], states, **kwargs)

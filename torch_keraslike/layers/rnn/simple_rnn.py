@@ -4,6 +4,7 @@ import torch
 
 from ...saving import register_serializable
 from ._base import CellLayer, RecurrentCell, is_activation
+from ._fused import zeros_like
 
 __all__ = ["SimpleRNN", "SimpleRNNCell"]
 
@@ -142,4 +143,4 @@ class SimpleRNN(CellLayer):
         kernel, recurrent_kernel, bias = cell.kernel, cell.recurrent_kernel, cell.bias
         if bias is None:
             return [kernel, recurrent_kernel]
-        return [kernel, recurrent_kernel, bias, torch.zeros_like(bias)]
+        return [kernel, recurrent_kernel, bias, zeros_like(bias)]

@@ -9,7 +9,7 @@ from ...layer import Layer
 from ...saving import deserialize, register_serializable, serialize
 from .._common import is_int, layer_label
 
-__all__ = ["StackedRNNCells", "check_cell", "output_size_of"]
+__all__ = ["StackedRNNCells", "check_cell", "output_size_of", "takes_training"]
 
 
 def check_cell(owner, cell, what):
@@ -128,7 +128,7 @@ class StackedRNNCells(Layer):
         for cell, cell_states in zip(self.cells, states):
             nested = isinstance(cell_states, (list, tuple))
             cell_states = list(cell_states) if nested else [cell_states]
-            kwargs = {"training": training} if "training" in _parameters(cell) else {}
+            kwargs = {"training": training} if takes_training(cell) else {}
             inputs, cell_states = cell(inputs, cell_states, **kwargs)
             if not isinstance(cell_states, (list, tuple)):
                 cell_states = [cell_states]
@@ -149,8 +149,13 @@ class StackedRNNCells(Layer):
         return cls(cells, **config)
 
 
-def _parameters(cell):
+def takes_training(cell):
+    """Whether ``cell.call`` takes a ``training`` argument (read once per class for
+    layers)."""
+    known = getattr(type(cell), "_tkl_call_takes_training", None)
+    if known is not None:
+        return known
     try:
-        return inspect.signature(cell.call).parameters
+        return "training" in inspect.signature(cell.call).parameters
     except (TypeError, ValueError):
-        return {}
+        return False
