@@ -5,6 +5,9 @@ For ``keras.<namespace>`` (Keras must be installed) every public name gets a sta
 reason from ``REASONS``, otherwise ``missing``. Names of public submodules that are not
 in the namespace itself are listed as ``submodule.name`` (``image.resize`` for ``ops``).
 
+``keras`` as the namespace lists Keras's top-level names (``keras.Loss``,
+``keras.tree``...).
+
 Usage::
 
     python scripts/api_status.py ops                   # prints a markdown table
@@ -32,6 +35,30 @@ REASONS = {
         "FlaxLayer": "wraps Flax modules, which need JAX",
     },
     "ops": {},
+    "keras": {
+        "Function": "Keras's symbolic graph object behind functional models; tkl.Model(inputs, outputs) "
+                    "is the graph here",
+        "Operation": "base class of Keras's symbolic ops; tkl.ops calls torch directly (TorchOpLayer "
+                     "records calls in graphs)",
+        "StatelessScope": "JAX-style stateless execution; torch modules are stateful "
+                          "(torch.func.functional_call is the stateless path)",
+        "SymbolicScope": "Keras's internal flag for symbolic tracing; shapes are inferred on meta tensors here",
+        "Variable": "weights are torch Parameters and buffers that carry Keras's variable API "
+                    "(path, assign, assign_add, numpy)",
+        "Quantizer": "Keras's quantizers target its own int8/float8 kernels; torch.ao.quantization "
+                     "applies here",
+        "quantizers": "Keras's quantizers target its own int8/float8 kernels; torch.ao.quantization "
+                      "applies here",
+        "applications": "a model zoo that downloads pretrained weights; save the Keras model as .keras "
+                        "and load it with tkl.saving.load_model",
+        "datasets": "downloads data sets; load the arrays with keras.datasets or torchvision and pass "
+                    "them to fit",
+        "distribution": "Keras's distribution API (DeviceMesh, LayoutMap) runs on JAX only; fit runs on "
+                        "torch.distributed (DDP, FSDP2) here",
+        "export": "writes TensorFlow SavedModels; use torch.export or torch.onnx on the model",
+        "legacy": "tf.keras 2 compatibility shims that need TensorFlow",
+        "src": "Keras's private source tree",
+    },
 }
 SUPPORTED = "supported"
 MISSING = "missing"
@@ -58,13 +85,14 @@ def status_rows(namespace):
         sys.path.insert(0, str(repository))
     import torch_keraslike
 
-    theirs = _resolve(keras, namespace)
+    root = namespace == "keras"
+    theirs = keras if root else _resolve(keras, namespace)
     if theirs is None:
-        raise SystemExit(f"keras has no namespace {namespace!r}; try e.g. ops, layers, utils, random.")
-    ours = _resolve(torch_keraslike, namespace)
+        raise SystemExit(f"keras has no namespace {namespace!r}; try e.g. ops, layers, utils, random, keras.")
+    ours = torch_keraslike if root else _resolve(torch_keraslike, namespace)
     reasons = REASONS.get(namespace.split(".")[0], {})
     names = _public(theirs)
-    for name in list(names):
+    for name in [] if root else list(names):
         sub = getattr(theirs, name)
         if inspect.ismodule(sub) and sub.__name__.startswith("keras"):
             names += [f"{name}.{inner}" for inner in _public(sub) if inner not in names]
@@ -80,8 +108,9 @@ def status_rows(namespace):
 def markdown(namespace, rows):
     supported = sum(status == SUPPORTED for _, status in rows)
     missing = sum(status == MISSING for _, status in rows)
+    title = "keras" if namespace == "keras" else f"keras.{namespace}"
     lines = [
-        f"`keras.{namespace}`: {len(rows)} names, {supported} supported, {missing} missing, "
+        f"`{title}`: {len(rows)} names, {supported} supported, {missing} missing, "
         f"{len(rows) - supported - missing} without a meaning on torch.",
         "",
         "| name | status |",
@@ -103,7 +132,7 @@ def write(path, namespace, table):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("namespace", help="a Keras namespace: ops, layers, utils, random, backend, ...")
+    parser.add_argument("namespace", help="a Keras namespace: ops, layers, losses, ..., or keras for the top level")
     parser.add_argument("--check", action="store_true", help="exit 1 when a name is missing")
     parser.add_argument("--write", metavar="FILE", help="replace the table between the markers in FILE")
     args = parser.parse_args(argv)

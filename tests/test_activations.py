@@ -29,6 +29,20 @@ def relu_ref(x, negative_slope=0.0, max_value=None, threshold=0.0):
     return out
 
 
+def sparsemax_ref(x):
+    # Martins & Astudillo (2016): threshold tau from the sorted values' support.
+    ordered = -np.sort(-x, axis=-1)
+    running = np.cumsum(ordered, axis=-1)
+    rank = np.arange(1, x.shape[-1] + 1)
+    support = ordered - (running - 1) / rank > 0
+    count = support.sum(-1, keepdims=True)
+    tau = (np.take_along_axis(running, count - 1, -1) - 1) / count
+    return np.maximum(x - tau, 0.0)
+
+
+# Arguments an activation needs beyond x (Keras gives them no defaults).
+EXTRA_ARGS = {"threshold": (0.5, -1.0)}
+
 REFERENCES = {
     "linear": lambda x: x,
     "relu": lambda x: np.maximum(x, 0.0),
@@ -55,6 +69,15 @@ REFERENCES = {
     "log_sigmoid": lambda x: -softplus_ref(-x),
     "celu": lambda x: np.maximum(x, 0.0) + np.minimum(0.0, np.exp(x) - 1.0),
     "glu": lambda x: x[..., : x.shape[-1] // 2] * sigmoid_ref(x[..., x.shape[-1] // 2:]),
+    "squareplus": lambda x: (x + np.sqrt(x * x + 4.0)) / 2.0,
+    "soft_shrink": lambda x: np.where(x > 0.5, x - 0.5, np.where(x < -0.5, x + 0.5, 0.0)),
+    "hard_shrink": lambda x: np.where(np.abs(x) > 0.5, x, 0.0),
+    "sparse_plus": lambda x: np.where(x <= -1, 0.0, np.where(x < 1, (x + 1) ** 2 / 4.0, x)),
+    "sparse_sigmoid": lambda x: np.clip((x + 1.0) / 2.0, 0.0, 1.0),
+    "tanh_shrink": lambda x: x - np.tanh(x),
+    "hard_tanh": lambda x: np.clip(x, -1.0, 1.0),
+    "threshold": lambda x: np.where(x > 0.5, x, -1.0),
+    "sparsemax": sparsemax_ref,
 }
 
 
@@ -64,8 +87,8 @@ def test_every_registered_name_has_a_reference():
 
 @pytest.mark.parametrize("name", sorted(REFERENCES))
 def test_activation_matches_reference_float64(name):
-    x = X.reshape(-1, 3) if name in ("softmax", "log_softmax") else X.reshape(-1, 2)
-    out = A.get(name)(torch.tensor(x, dtype=torch.float64))
+    x = X.reshape(-1, 3) if name in ("softmax", "log_softmax", "sparsemax") else X.reshape(-1, 2)
+    out = A.get(name)(torch.tensor(x, dtype=torch.float64), *EXTRA_ARGS.get(name, ()))
     assert out.dtype == torch.float64
     np.testing.assert_allclose(out.numpy(), REFERENCES[name](x), rtol=1e-10, atol=1e-12)
 
@@ -73,7 +96,7 @@ def test_activation_matches_reference_float64(name):
 @pytest.mark.parametrize("name", sorted(REFERENCES))
 def test_activation_float32(name):
     x = np.linspace(-5.0, 5.0, 64).reshape(8, 8)
-    out = A.get(name)(torch.tensor(x, dtype=torch.float32))
+    out = A.get(name)(torch.tensor(x, dtype=torch.float32), *EXTRA_ARGS.get(name, ()))
     assert out.dtype == torch.float32 and out.shape == (8, 8 if name != "glu" else 4)
     np.testing.assert_allclose(out.numpy(), REFERENCES[name](x), rtol=2e-5, atol=2e-6)
 

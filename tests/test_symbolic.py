@@ -111,3 +111,12 @@ def test_ops_that_need_values_give_a_clear_error(op):
 def test_value_methods_suggest_a_lambda_layer():
     with pytest.raises(TypeError, match=r"tkl.layers.Lambda\(lambda t: torch.Tensor.item\(t\)\)"):
         tkl.Input((3,)).item()
+
+
+def test_numpy_integer_shapes_are_accepted():
+    import numpy as np
+
+    x = tkl.Input(shape=(np.int64(32), np.int32(4)))
+    assert x.shape == (None, 32, 4) and all(type(d) is int for d in x.shape[1:])
+    with pytest.raises(ValueError, match="non-negative ints or None"):
+        tkl.Input(shape=(np.int64(-1),))

@@ -10,20 +10,27 @@ from . import activations, config, constraints, initializers, regularizers, savi
 from . import callbacks
 from ._session import clear_session
 from .graph import executing_eagerly, function
+from .initializers import Initializer
 from .input_spec import InputSpec, assert_input_compatibility
 from .layer import Layer, StateDictMismatchError, UnbuiltLayerWarning
 from .models import Model, Sequential
+from .regularizers import Regularizer
+from .scopes import device, name_scope
 from .symbolic import Input, KerasTensor
 from . import _torch_ops  # noqa: F401  (registers TorchOpLayer for configs)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Initializer",
     "Input",
     "InputSpec",
     "KerasTensor",
     "Layer",
+    "Loss",
+    "Metric",
     "Model",
+    "Regularizer",
     "Sequential",
     "StateDictMismatchError",
     "UnbuiltLayerWarning",
@@ -33,30 +40,45 @@ __all__ = [
     "callbacks",
     "clear_session",
     "config",
+    "device",
     "executing_eagerly",
     "function",
     "constraints",
     "dtype_policies",
     "initializers",
     "layers",
+    "losses",
+    "metrics",
+    "models",
+    "name_scope",
     "ops",
     "optimizers",
     "quantization",
     "random",
     "regularizers",
     "saving",
+    "tree",
     "utils",
+    "version",
 ]
 
 # Imported on first use (tkl.layers, tkl.ops...), keeping ``import torch_keraslike`` cheap
 # on top of ``import torch``.
 _LAZY_SUBMODULES = ("layers", "ops", "utils", "random", "backend", "optimizers", "dtype_policies",
-                    "quantization")
+                    "quantization", "losses", "metrics", "tree")
+# Top-level names of classes that live in a lazily imported submodule.
+_LAZY_ATTRIBUTES = {"Loss": "losses", "Metric": "metrics"}
+
+
+def version():
+    """The version of torch_keraslike (``keras.version()``'s counterpart)."""
+    return __version__
 
 
 def __getattr__(name):
-    if name in _LAZY_SUBMODULES:
+    if name in _LAZY_SUBMODULES or name in _LAZY_ATTRIBUTES:
         import importlib
 
-        return importlib.import_module(f".{name}", __name__)
+        module = importlib.import_module(f".{_LAZY_ATTRIBUTES.get(name, name)}", __name__)
+        return getattr(module, name) if name in _LAZY_ATTRIBUTES else module
     raise AttributeError(f"module 'torch_keraslike' has no attribute {name!r}")

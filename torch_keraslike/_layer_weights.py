@@ -305,8 +305,11 @@ class LayerWeightsMixin:
         return sum(w.numel() for w in self.weights)
 
     def _unbuilt_layer_names(self):
-        """Names of the layers in this tree (itself included) that are not built yet."""
-        return [m.name for m in self.modules() if isinstance(m, LayerWeightsMixin) and not m.built]
+        """Names of the layers in this tree (itself included) that are not built yet and
+        may still create weights: a layer with no build() of its own (a container such
+        as a GAN model that only calls its sub-models) never does."""
+        return [m.name for m in self.modules()
+                if isinstance(m, LayerWeightsMixin) and not m.built and m._tkl_builds_weights]
 
     def _require_built(self, method):
         unbuilt = self._unbuilt_layer_names()

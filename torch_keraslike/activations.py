@@ -247,6 +247,109 @@ def glu(x, axis=-1):
     return F.glu(x, dim=axis)
 
 
+def squareplus(x, b=4):
+    """Squareplus: ``(x + sqrt(x**2 + b)) / 2``, a smooth ReLU.
+
+    Args:
+        x: Input tensor.
+        b: Smoothness (>= 0); 0 gives the ReLU.
+    """
+    b = _number(b, "b", "squareplus", non_negative=True)
+    x = _float(x)
+    return (x + torch.sqrt(torch.square(x) + b)) / 2
+
+
+def soft_shrink(x, threshold=0.5):
+    """Soft shrinkage: ``x - threshold`` above ``threshold``, ``x + threshold`` below
+    ``-threshold``, 0 between.
+
+    Args:
+        x: Input tensor.
+        threshold: Non-negative width of the zero band.
+    """
+    return F.softshrink(_float(x), _number(threshold, "threshold", "soft_shrink", non_negative=True))
+
+
+def hard_shrink(x, threshold=0.5):
+    """Hard shrinkage: ``x`` where ``|x| > threshold``, else 0.
+
+    Args:
+        x: Input tensor.
+        threshold: Non-negative width of the zero band.
+    """
+    return F.hardshrink(_float(x), _number(threshold, "threshold", "hard_shrink", non_negative=True))
+
+
+def sparse_plus(x):
+    """SparsePlus: 0 for ``x <= -1``, ``(x + 1)**2 / 4`` for ``-1 < x < 1``, ``x`` above."""
+    x = _float(x)
+    return torch.where(x <= -1, torch.zeros_like(x), torch.where(x < 1, 0.25 * torch.square(x + 1), x))
+
+
+def sparse_sigmoid(x):
+    """Sparse sigmoid: 0 for ``x <= -1``, 1 for ``x >= 1``, ``(x + 1) / 2`` between."""
+    return torch.clamp(0.5 * (_float(x) + 1), 0.0, 1.0)
+
+
+def tanh_shrink(x):
+    """Tanh shrink: ``x - tanh(x)``."""
+    return F.tanhshrink(_float(x))
+
+
+def hard_tanh(x):
+    """Hard tanh: ``x`` clipped to ``[-1, 1]``."""
+    return F.hardtanh(_float(x), -1.0, 1.0)
+
+
+def threshold(x, threshold, default_value):
+    """``x`` where ``x > threshold``, else ``default_value``.
+
+    Args:
+        x: Input tensor.
+        threshold: The threshold.
+        default_value: The value below or at the threshold.
+
+    Example:
+        >>> threshold(torch.tensor([0.5, 2.0]), 1.0, -1.0).tolist()
+        [-1.0, 2.0]
+    """
+    return F.threshold(_float(x), _number(threshold, "threshold", "threshold"),
+                       _number(default_value, "default_value", "threshold"))
+
+
+def sparsemax(x, axis=-1):
+    """Sparsemax: the Euclidean projection of ``x`` onto the probability simplex along
+    ``axis``, like softmax but with exact zeros.
+
+    Args:
+        x: Input tensor.
+        axis: The axis to normalise over.
+
+    Example:
+        >>> sparsemax(torch.tensor([2.0, 0.5, -1.0])).tolist()
+        [1.0, 0.0, 0.0]
+    """
+    x, axis = _float(x), _axes(axis, "sparsemax")
+    if not isinstance(axis, int) or not -max(x.dim(), 1) <= axis < max(x.dim(), 1):
+        raise ValueError(f"sparsemax expects an int `axis` within the input's {x.dim()} dimensions, but "
+                         f"received axis={axis!r}. Pass e.g. axis=-1.")
+    return sparsemax_along(x, axis)
+
+
+def sparsemax_along(x, axis):
+    """Sparsemax of a floating tensor along a valid ``axis`` (no argument checks)."""
+    ordered = torch.sort(x, dim=axis, descending=True).values
+    running = torch.cumsum(ordered, dim=axis)
+    shape = [1] * x.dim()
+    shape[axis] = -1
+    rank = torch.arange(1, x.shape[axis] + 1, device=x.device, dtype=x.dtype).view(shape)
+    support = ordered - (running - 1) / rank > 0
+    count = support.sum(dim=axis, keepdim=True)
+    # tau = (sum of the k largest - 1) / k, with k the size of the support.
+    tau = (torch.gather(running, axis, count - 1) - 1) / count.to(x.dtype)
+    return torch.clamp(x - tau, min=0.0)
+
+
 swish = silu
 hard_swish = hard_silu
 
@@ -254,7 +357,8 @@ hard_swish = hard_silu
 ALL_OBJECTS_DICT = {fn.__name__: fn for fn in (
     linear, relu, relu6, leaky_relu, elu, selu, gelu, sigmoid, hard_sigmoid, hard_silu,
     silu, tanh, softmax, log_softmax, softplus, softsign, exponential, mish, log_sigmoid,
-    celu, glu)}
+    celu, glu, squareplus, soft_shrink, hard_shrink, sparse_plus, sparse_sigmoid, tanh_shrink,
+    hard_tanh, threshold, sparsemax)}
 ALL_OBJECTS_DICT.update({"swish": silu, "hard_swish": hard_silu})
 _NAME_OF = {id(fn): name for name, fn in ALL_OBJECTS_DICT.items()
             if name not in ("swish", "hard_swish")}
@@ -273,12 +377,25 @@ def fused(activation):
     return _FUSED.get(activation, activation)
 
 
+def _registered(name, custom_objects=None):
+    """A function registered under ``name`` ("my_pkg>fn"), or in ``custom_objects``."""
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    if ">" not in name:
+        return None
+    from .saving.registry import get_registered_object
+
+    return get_registered_object(name, custom_objects)
+
+
 def get(identifier):
     """Returns an activation function.
 
     Args:
-        identifier: ``None`` (returns :func:`linear`), a callable (returned as is) or a
-            Keras name such as ``"relu"``.
+        identifier: ``None`` (returns :func:`linear`), a callable (returned as is), a
+            Keras name such as ``"relu"``, the registered name of a function
+            (``"my_pkg>fn"``, see ``tkl.saving.register_serializable``), or what
+            :func:`serialize` returns.
 
     Example:
         >>> get("swish") is silu
@@ -286,14 +403,18 @@ def get(identifier):
     """
     if identifier is None:
         return linear
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
     if isinstance(identifier, str):
-        fn = ALL_OBJECTS_DICT.get(identifier)
+        fn = ALL_OBJECTS_DICT.get(identifier) or _registered(identifier)
         if fn is None:
             close = difflib.get_close_matches(identifier, list(ALL_OBJECTS_DICT), n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise ValueError(
                 f"Unknown activation {identifier!r}.{hint} Valid names: "
-                f"{sorted(ALL_OBJECTS_DICT)}. You can also pass any callable tensor -> tensor.")
+                f"{sorted(ALL_OBJECTS_DICT)}. You can also pass any callable tensor -> tensor, "
+                "or register one with @tkl.saving.register_serializable() and use its name "
+                "('my_pkg>my_activation').")
         return fn
     if callable(identifier):
         return identifier
@@ -303,10 +424,13 @@ def get(identifier):
 
 
 def serialize(activation):
-    """Returns the Keras name of one of this module's activations.
+    """Returns the config value of an activation: the Keras name of one of this
+    module's activations, or for a registered function Keras's entry naming it
+    (``{"module": "builtins", "class_name": "function", "config": "my_pkg>fn",
+    "registered_name": "function"}``).
 
     Args:
-        activation: A function of this module (or its name).
+        activation: A function of this module (or its name), or a registered function.
 
     Example:
         >>> serialize(swish)
@@ -315,21 +439,38 @@ def serialize(activation):
     if isinstance(activation, str):
         return serialize(get(activation))
     name = _NAME_OF.get(id(activation))
-    if name is None or ALL_OBJECTS_DICT[name] is not activation:
-        raise ValueError(
-            f"Cannot serialize activation {activation!r}: only the named activations of "
-            f"torch_keraslike.activations ({sorted(_NAME_OF.values())}) have a Keras name. "
-            "Use one of those names, or register your function with the serialization "
-            "registry under a name instead of passing an anonymous callable.")
-    return name
+    if name is not None and ALL_OBJECTS_DICT[name] is activation:
+        return name
+    from ._object_config import function_entry
+    from .saving.registry import get_registered_name
+
+    registered = get_registered_name(activation)
+    if ">" in registered and _registered(registered) is activation:
+        return function_entry(registered)
+    raise ValueError(
+        f"Cannot serialize activation {activation!r}: only the named activations of "
+        f"torch_keraslike.activations ({sorted(_NAME_OF.values())}) have a Keras name. "
+        "Use one of those names, or register your function with the serialization "
+        "registry (@tkl.saving.register_serializable()) instead of passing an anonymous callable.")
 
 
-def deserialize(name):
-    """Returns the activation function for a Keras name (the inverse of :func:`serialize`)."""
+def deserialize(config, custom_objects=None):
+    """Returns the activation function for what :func:`serialize` returns (a name, or
+    Keras's entry naming a function).
+
+    Args:
+        config: the name or entry.
+        custom_objects: optional ``{name: function}``.
+    """
+    name = config
+    if isinstance(config, dict) and config.get("class_name") == "function":
+        registered = config.get("registered_name")
+        name = registered if isinstance(registered, str) and ">" in registered else config.get("config")
     if not isinstance(name, str):
-        raise ValueError(f"deserialize expected an activation name such as 'relu', but "
-                         f"received {name!r}.")
-    return get(name)
+        raise ValueError(f"deserialize expected an activation name such as 'relu' (or Keras's entry "
+                         f"naming a function), but received {config!r}.")
+    found = _registered(name, custom_objects)
+    return found if found is not None else get(name)
 
 
 # Keras activations at their default arguments -> the torch kernel computing them.
@@ -347,4 +488,8 @@ _FUSED = {
     hard_silu: F.hardswish,
     exponential: torch.exp,
     log_sigmoid: F.logsigmoid,
+    soft_shrink: F.softshrink,
+    hard_shrink: F.hardshrink,
+    tanh_shrink: F.tanhshrink,
+    hard_tanh: F.hardtanh,
 }

@@ -182,6 +182,9 @@ class UnitNorm(Constraint):
         return {"axis": self.axis}
 
 
+# Keras's lower-case names of the classes (``keras.constraints.max_norm`` is ``MaxNorm``).
+max_norm, min_max_norm, non_neg, unit_norm = MaxNorm, MinMaxNorm, NonNeg, UnitNorm
+
 ALL_OBJECTS = (Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm)
 #: Every accepted name (class names and Keras snake_case aliases) -> class.
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}

@@ -8,13 +8,13 @@ tensor, with ``get_config``/``from_config``. Fans follow Keras's kernel layout
 import difflib
 import math
 import numbers
-import re
 
 import torch
 
 from torch_keraslike import _rng
 from torch_keraslike._rng import standardize_shape as _standardize_shape
 from torch_keraslike._dtypes import dtype_name, to_torch_dtype
+from torch_keraslike._naming import to_snake_case
 
 _TRUNC_STD = 0.87962566103423978  # std of a unit normal truncated to [-2, 2]
 _SEED_RANGE = _rng.SEED_RANGE
@@ -425,19 +425,116 @@ class Orthogonal(_RandomInitializer):
         return {"gain": self.gain, "seed": self.seed}
 
 
+# Windows torch computes itself (scipy.signal.get_window's names for them).
+_WINDOWS = {
+    "hann": torch.hann_window, "hanning": torch.hann_window, "hamming": torch.hamming_window,
+    "blackman": torch.blackman_window, "bartlett": torch.bartlett_window,
+    "boxcar": None, "rect": None, "rectangular": None, "ones": None,
+}
+
+
+class STFT(Initializer):
+    """Kernel of a convolution computing a short-time Fourier transform: the real
+    (cosine) or imaginary (sine) part, optionally windowed and scaled.
+
+    The shape is ``(frame_length, channels, fft_bins)`` with ``fft_bins = fft_length // 2
+    + 1``; entry ``(t, c, f)`` is ``cos(-2 pi t f / fft_length)`` (``sin`` for ``"imag"``),
+    times the window at ``t``, divided by the window's L2 norm (``"density"``) or sum
+    (``"spectrum"``).
+
+    Args:
+        side: ``"real"`` or ``"imag"``.
+        window: ``"hann"`` (default), ``"hamming"``, ``"blackman"``, ``"bartlett"``,
+            ``"boxcar"``, an array of ``frame_length`` values, or None (no window).
+        scaling: ``"density"`` (default), ``"spectrum"`` or None.
+        periodic: use the periodic version of the named window (for spectral analysis).
+
+    Example:
+        >>> kernel = STFT("real", window=None, scaling=None)((4, 1, 3), dtype="float64")
+        >>> kernel[:, 0, 0].tolist()
+        [1.0, 1.0, 1.0, 1.0]
+    """
+
+    _floating_only = True
+
+    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
+        if side not in ("real", "imag"):
+            raise ValueError(f"side should be 'real' or 'imag', not {side!r}")
+        if isinstance(window, str):
+            if window.lower() not in _WINDOWS:
+                raise ValueError(
+                    f"STFT: unknown window {window!r}. Supported names: {sorted(_WINDOWS)}. Fix: use one of "
+                    "them, pass the window's values as an array of frame_length numbers, or None.")
+        elif window is not None:
+            window = [float(v) for v in (window.tolist() if hasattr(window, "tolist") else window)]
+        if scaling is not None and scaling not in ("density", "spectrum"):
+            raise ValueError(f"Scaling is invalid, it must be `None`, 'density' or 'spectrum'. Received "
+                             f"scaling={scaling!r}")
+        if not isinstance(periodic, bool):
+            raise ValueError(f"STFT expected `periodic` to be True or False, but received {periodic!r}.")
+        self.side, self.window, self.scaling, self.periodic = side, window, scaling, periodic
+
+    def _window(self, length, dtype, device):
+        if isinstance(self.window, str):
+            make = _WINDOWS[self.window.lower()]
+            if make is None:
+                return torch.ones(length, dtype=dtype, device=device)
+            return make(length, periodic=self.periodic, dtype=dtype, device=device)
+        window = torch.tensor(self.window, dtype=dtype, device=device)
+        if window.shape != (length,):
+            raise ValueError(f"The shape of `window` must be equal to [frame_length]. Received: window shape="
+                             f"{tuple(window.shape)}, frame_length={length}")
+        return window
+
+    def __call__(self, shape, dtype=None, device=None):
+        shape, dtype = self._prepare(shape, dtype)
+        if len(shape) != 3:
+            raise ValueError(f"STFT initializes kernels of shape (frame_length, channels, fft_bins), but "
+                             f"received shape={shape}.")
+        frames, channels, bins = shape
+        compute = torch.float64
+        fft_length = (bins - 1) * 2
+        frequency = torch.arange(bins, dtype=compute, device=device).reshape(1, 1, bins) / max(fft_length, 1)
+        time = torch.arange(frames, dtype=compute, device=device).reshape(frames, 1, 1)
+        angles = -2.0 * time * frequency * math.pi
+        kernel = torch.cos(angles) if self.side == "real" else torch.sin(angles)
+        if self.window is not None:
+            window = self._window(frames, compute, device).reshape(frames, 1, 1)
+            scale = 1.0
+            if self.scaling == "density":
+                scale = torch.sqrt(torch.sum(torch.square(window)))
+            elif self.scaling == "spectrum":
+                scale = torch.sum(torch.abs(window))
+            kernel = kernel * window / scale
+        return torch.broadcast_to(kernel, shape).to(dtype).contiguous()
+
+    def get_config(self):
+        return {"side": self.side, "window": self.window, "periodic": self.periodic, "scaling": self.scaling}
+
+
+STFTInitializer = STFT
+
+
 ALL_OBJECTS = (
     Initializer, Zeros, Ones, Constant, Identity, RandomNormal, RandomUniform,
     TruncatedNormal, VarianceScaling, GlorotUniform, GlorotNormal, HeNormal, HeUniform,
-    LecunNormal, LecunUniform, Orthogonal,
+    LecunNormal, LecunUniform, Orthogonal, STFT,
 )
 #: Every accepted name (class names, snake_case aliases, Keras's extra aliases) -> class.
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}
-ALL_OBJECTS_DICT.update(
-    {re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower(): cls for cls in ALL_OBJECTS})
+ALL_OBJECTS_DICT.update({to_snake_case(cls.__name__): cls for cls in ALL_OBJECTS})
 ALL_OBJECTS_DICT.update({
-    "IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal,
+    "IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal, "STFTInitializer": STFT,
     "normal": RandomNormal, "uniform": RandomUniform, "one": Ones, "zero": Zeros,
 })
+
+# Keras's lower-case names of the classes (``keras.initializers.he_normal`` is ``HeNormal``).
+IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
+constant, identity, ones, zeros, stft = Constant, Identity, Ones, Zeros, STFT
+glorot_normal, glorot_uniform, he_normal, he_uniform = GlorotNormal, GlorotUniform, HeNormal, HeUniform
+lecun_normal, lecun_uniform, orthogonal = LecunNormal, LecunUniform, Orthogonal
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+variance_scaling = VarianceScaling
 _USABLE = sorted(k for k in ALL_OBJECTS_DICT if k.lower() != "initializer")
 
 

@@ -156,6 +156,10 @@ class _LayerMeta(type):
         cls._tkl_call_takes_mask, cls._tkl_named_mask_args = call_mask_arguments(cls)
         cls._tkl_computes_mask = cls.compute_mask is not MaskingMixin.compute_mask
         cls._tkl_fills_masks = cls._tkl_call_takes_mask or bool(cls._tkl_named_mask_args)
+        # Whether the class (or a base below Layer) defines build(), so that an unbuilt
+        # instance may still create weights (Layer's own default build creates none).
+        cls._tkl_builds_weights = "build" in namespace or any(
+            getattr(base, "_tkl_builds_weights", False) for base in bases)
         if "supports_masking" in namespace:
             cls._tkl_masking_explicit = True
         elif not getattr(cls, "_tkl_masking_explicit", False):
@@ -443,14 +447,16 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
             self._tkl_spec_check(first, self.name)
         self._maybe_build(first)
         previous_mask = mask_of(first)
-        recorded = kwargs  # the graph replays the call as written: masks fill again then
+        call_kwargs = kwargs
         if self._tkl_fills_masks:
-            kwargs = dict(kwargs)
-            previous_mask = self._tkl_fill_masks(first, args, kwargs, previous_mask)
-        outputs = self.compute_output_spec(*args, **kwargs)
+            # Masks filled in for shape inference only: the recorded call leaves them out,
+            # and each run fills them from the tensors it sees.
+            call_kwargs = dict(kwargs)
+            previous_mask = self._tkl_fill_masks(first, args, call_kwargs, previous_mask)
+        outputs = self.compute_output_spec(*args, **call_kwargs)
         if previous_mask is not None or self._tkl_computes_mask:
             self._tkl_symbolic_output_masks(first, outputs, previous_mask)
-        symbolic.Node(self, args, recorded, outputs)
+        symbolic.Node(self, args, kwargs, outputs)
         return outputs
 
     def _tkl_symbolic_output_masks(self, first, outputs, previous_mask):
@@ -859,6 +865,9 @@ def _is_parametrization(name, value):
     # torch.nn.utils.parametrize keeps a layer's parametrizations in this ModuleDict:
     # it decorates existing weights, it is not new state created after build.
     return name == "parametrizations" and isinstance(value, nn.ModuleDict)
+
+
+Layer._tkl_builds_weights = False  # its default build() creates no weights
 
 
 def _json_plain(value):

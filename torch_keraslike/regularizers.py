@@ -181,6 +181,9 @@ class OrthogonalRegularizer(Regularizer):
         return {"factor": self.factor, "mode": self.mode}
 
 
+# Keras's lower-case names of the classes (``keras.regularizers.l2`` is ``L2``).
+l1, l2, l1_l2, orthogonal_regularizer = L1, L2, L1L2, OrthogonalRegularizer
+
 ALL_OBJECTS = (Regularizer, L1, L2, L1L2, OrthogonalRegularizer)
 #: Every accepted name (class names and Keras snake_case aliases) -> class.
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}

@@ -15,6 +15,8 @@ Example:
     (None, 8)
 """
 
+import numbers
+
 import torch
 from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode, unset_fake_temporarily
 
@@ -52,7 +54,9 @@ class KerasTensor:
     __slots__ = ("_shape", "_dtype", "_name", "_history", "_keras_mask")
 
     def __init__(self, shape, dtype=None, name=None):
-        shape = tuple(shape)
+        # NumPy integers (``np.int64(32)`` from array shapes) are ints too.
+        shape = tuple(int(d) if isinstance(d, numbers.Integral) and not isinstance(d, bool) else d
+                      for d in shape)
         for dim in shape:
             if dim is not None and (not isinstance(dim, int) or isinstance(dim, bool) or dim < 0):
                 raise ValueError(

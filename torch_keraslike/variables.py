@@ -11,7 +11,7 @@ compiled call). Keras code finds on each of them, as attributes of the tensor ob
 - ``w.assign(value)``, ``w.assign_add(value)``, ``w.assign_sub(value)``: in place,
   without recording gradients, the value's shape checked (the weight is returned);
 - ``w.numpy()``: a NumPy copy, also for a weight that requires grad (torch's own
-  ``Tensor.numpy`` refuses those).
+  ``Tensor.numpy`` refuses those); ``w.value``: the weight itself (``v.value.grad``).
 
 The layer re-attaches them when torch replaces a weight object (``.to()`` of buffers,
 ``to_empty``, ``load_state_dict(assign=True)``, ``copy.deepcopy``, ``pickle``).
@@ -107,12 +107,35 @@ class _Method:
         return _Method(None, self._function)
 
 
+class _State:
+    """The weight's pickled attributes: its path, without the bound API (torch pickles a
+    tensor's attributes through ``__getstate__``, found on the tensor itself first)."""
+
+    __slots__ = ("_owner",)
+
+    def __init__(self, owner):
+        self._owner = weakref.ref(owner)
+
+    def __call__(self):
+        owner = self._owner()
+        attributes = {} if owner is None else owner.__dict__
+        return {key: value for key, value in attributes.items() if key not in _BOUND}
+
+    def __deepcopy__(self, memo):
+        return None  # the owning layer binds the copy again
+
+
+_BOUND = frozenset([*_METHODS, "value", "__getstate__"])
+
+
 def annotate(tensor, path):
-    """Gives a weight its Keras path and variable methods (in its own attributes)."""
+    """Gives a weight its Keras path and variable API (in its own attributes)."""
     attributes = tensor.__dict__
     attributes["path"] = path
+    attributes["value"] = tensor  # Keras's ``variable.value`` (``v.value.grad``)
     for name in _METHODS:
         attributes[name] = _Method(tensor, name)
+    attributes["__getstate__"] = _State(tensor)
     return tensor
 
 

@@ -125,12 +125,44 @@ CATALOGUE = {
     "SimpleRNNCell": (lambda: L.RNN(L.SimpleRNNCell(3, activation="relu")), (4, 2)),
     "StackedRNNCells": (lambda: L.RNN(L.StackedRNNCells([L.LSTMCell(3), L.GRUCell(2)])), (4, 2)),
     "TimeDistributed": (lambda: L.TimeDistributed(L.Dense(3)), (4, 2)),
+    "AugMix": (lambda: L.AugMix(seed=1), (8, 8, 3)),
+    "AutoContrast": (lambda: L.AutoContrast(), (4, 4, 3)),
+    "CategoryEncoding": (lambda: L.CategoryEncoding(5), (3,), torch.int64),
+    "ContrastLimitedAdaptiveHistogramEqualization": (
+        lambda: L.ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(2, 2)), (4, 4, 3)),
+    "CutMix": (lambda: L.CutMix(seed=1), (4, 4, 3)),
+    "Discretization": (lambda: L.Discretization(bin_boundaries=[0.0, 1.0]), (3,)),
+    "Equalization": (lambda: L.Equalization(), (4, 4, 3)),
+    "HashedCrossing": (lambda: L.HashedCrossing(7), [(1,), (1,)], torch.int64),
+    "Hashing": (lambda: L.Hashing(7), (3,), torch.int64),
+    "IntegerLookup": (lambda: L.IntegerLookup(vocabulary=[1, 2, 3]), (3,), torch.int64),
+    "MaxNumBoundingBoxes": (lambda: L.MaxNumBoundingBoxes(3), (4, 4, 3)),
+    "MelSpectrogram": (lambda: L.MelSpectrogram(fft_length=16, sequence_stride=8, num_mel_bins=4), (32,)),
+    "MixUp": (lambda: L.MixUp(seed=1), (4, 4, 3)),
+    "Pipeline": (lambda: L.Pipeline([L.Rescaling(0.5), L.RandomFlip(seed=1)]), (4, 4, 3)),
+    "RandAugment": (lambda: L.RandAugment(seed=1), (8, 8, 3)),
+    "RandomColorDegeneration": (lambda: L.RandomColorDegeneration(0.5, seed=1), (4, 4, 3)),
+    "RandomColorJitter": (lambda: L.RandomColorJitter(brightness_factor=0.2, hue_factor=0.2, seed=1), (4, 4, 3)),
+    "RandomElasticTransform": (lambda: L.RandomElasticTransform(seed=1), (8, 8, 3)),
+    "RandomErasing": (lambda: L.RandomErasing(seed=1), (4, 4, 3)),
+    "RandomGaussianBlur": (lambda: L.RandomGaussianBlur(seed=1), (4, 4, 3)),
+    "RandomGrayscale": (lambda: L.RandomGrayscale(seed=1), (4, 4, 3)),
+    "RandomHue": (lambda: L.RandomHue(0.5, seed=1), (4, 4, 3)),
+    "RandomInvert": (lambda: L.RandomInvert(seed=1), (4, 4, 3)),
+    "RandomPerspective": (lambda: L.RandomPerspective(seed=1), (4, 4, 3)),
+    "RandomPosterization": (lambda: L.RandomPosterization(4, seed=1), (4, 4, 3)),
+    "RandomSaturation": (lambda: L.RandomSaturation(0.5, seed=1), (4, 4, 3)),
+    "RandomSharpness": (lambda: L.RandomSharpness(0.5, seed=1), (4, 4, 3)),
+    "RandomShear": (lambda: L.RandomShear(0.3, 0.3, seed=1), (4, 4, 3)),
+    "STFTSpectrogram": (lambda: L.STFTSpectrogram(frame_length=8, frame_step=4), (16, 1)),
+    "Solarization": (lambda: L.Solarization(0.2, 0.5, seed=1), (4, 4, 3)),
 }
 
-# Exported names that are not layers to instantiate on their own (``Wrapper`` is the
-# base class of wrappers; its subclasses are in the catalogue). ``TorchModuleWrapper``
-# behaves as the torch module it wraps (tests/test_torch_ecosystem.py).
-NOT_LAYERS = {"Layer", "InputSpec", "InputLayer", "Wrapper", "TorchModuleWrapper"}
+# Exported names that are not layers to instantiate on their own (``Input`` makes a
+# ``KerasTensor``; ``Wrapper`` is the base class of wrappers, whose subclasses are in the
+# catalogue). ``TorchModuleWrapper`` behaves as the torch module it wraps
+# (tests/test_torch_ecosystem.py).
+NOT_LAYERS = {"Layer", "InputSpec", "Input", "InputLayer", "Wrapper", "TorchModuleWrapper"}
 
 
 def _entry(name):
@@ -145,7 +177,8 @@ def _inputs(shape, batch, dtype, device="cpu"):
 
 
 def _call(layer, inputs, training=None):
-    kwargs = {} if training is None else {"training": training}
+    # Layers without a training argument (encodings) ignore it: torch's mode is enough.
+    kwargs = {} if training is None or not layer._tkl_call_takes_training else {"training": training}
     if isinstance(layer, (L.MultiHeadAttention, L.GroupedQueryAttention)):
         return layer(*inputs, **kwargs)
     return layer(inputs, **kwargs)

@@ -121,8 +121,10 @@ def test_unpack_batch():
     assert unpack_batch((x, y), "fit") == (x, y)
     assert unpack_batch([x], "fit") == (x, None)
     assert unpack_batch(x, "fit") == (x, None)
-    with pytest.raises(ValueError, match="must be an \\(x, y\\) pair, but a batch is a tuple of 3"):
-        unpack_batch((x, y, y), "fit")
+    assert unpack_batch((x, y, y), "fit") == (x, y, y)  # (x, y, sample_weight)
+    with pytest.raises(ValueError, match="must be an \\(x, y\\) pair or an \\(x, y, sample_weight\\) "
+                                         "triple, but a batch is a tuple of 4"):
+        unpack_batch((x, y, y, y), "fit")
     assert unpack_batch((x, y, y), "predict", predicting=True)[0] == (x, y, y)
 
 

@@ -1,4 +1,6 @@
-"""Keras losses, metrics and optimizer names: values against NumPy formulas, errors."""
+"""Losses, metrics and optimizer names as ``compile`` resolves them: values against NumPy
+formulas, the per-output compiled loss and metrics, errors. (The namespaces themselves
+are tested in tests/losses and tests/metrics.)"""
 
 import numpy as np
 import pytest
@@ -32,8 +34,8 @@ def test_mse_and_mae_align_ranks_instead_of_broadcasting():
     assert float(losses.MeanAbsoluteError()(t(y_true), t(y_pred))) == pytest.approx(np.mean(np.abs(y_pred[:, 0] - y_true)))
     per_sample = losses.mean_squared_error(t([[1.0, 3.0]]), t([[0.0, 0.0]]))
     torch.testing.assert_close(per_sample, t([5.0]))
-    # float64 targets are cast to the prediction's dtype
-    assert losses.get("mse")(torch.ones(2, 1, dtype=torch.float64), torch.zeros(2, 1)).dtype == torch.float32
+    # float64 targets are cast to the loss's dtype (float32, as Keras)
+    assert losses.MeanSquaredError()(torch.ones(2, 1, dtype=torch.float64), torch.zeros(2, 1)).dtype == torch.float32
 
 
 def test_binary_crossentropy_clips_probabilities_and_handles_logits():
@@ -41,7 +43,7 @@ def test_binary_crossentropy_clips_probabilities_and_handles_logits():
     probs = np.array([[1.0], [0.0], [0.0], [0.3]])  # exact 0/1 probabilities are clipped
     clipped = np.clip(probs, EPS, 1 - EPS)
     expected = -np.mean(y_true * np.log(clipped) + (1 - y_true) * np.log(1 - clipped))
-    assert float(losses.get("binary_crossentropy")(t(y_true), t(probs))) == pytest.approx(expected, rel=1e-5)
+    assert float(losses.get("BinaryCrossentropy")(t(y_true), t(probs))) == pytest.approx(expected, rel=1e-5)
     logits = np.array([[2.0], [-1.0], [0.5], [3.0]])
     sig = 1 / (1 + np.exp(-logits))
     expected = -np.mean(y_true * np.log(sig) + (1 - y_true) * np.log(1 - sig))
@@ -59,7 +61,7 @@ def test_categorical_crossentropy_normalises_probabilities_and_smooths_labels():
     scores = np.array([[2.0, 1.0, 1.0], [0.5, 0.5, 1.0]])  # rows do not sum to 1
     probs = np.clip(scores / scores.sum(-1, keepdims=True), EPS, 1 - EPS)
     expected = -np.mean(np.sum(y_true * np.log(probs), -1))
-    assert float(losses.get("categorical_crossentropy")(t(y_true), t(scores))) == pytest.approx(expected, rel=1e-5)
+    assert float(losses.resolve("categorical_crossentropy")(t(y_true), t(scores))) == pytest.approx(expected, rel=1e-5)
     logits = np.array([[1.0, -1.0, 0.0], [0.2, 0.1, 3.0]])
     smooth = y_true * 0.9 + 0.1 / 3
     expected = -np.mean(np.sum(smooth * np_log_softmax(logits), -1))
@@ -75,7 +77,7 @@ def test_sparse_categorical_crossentropy_labels_shapes_and_logits():
     for y in (t(labels, torch.int64), t(labels[:, None], torch.int32), t(labels, torch.float32)):
         assert float(scce(y, t(logits))) == pytest.approx(expected, rel=1e-5)
     probs = np.exp(np_log_softmax(logits))
-    assert float(losses.get("sparse_categorical_crossentropy")(t(labels, torch.int64), t(probs))) == pytest.approx(expected, rel=1e-4)
+    assert float(losses.resolve("sparse_categorical_crossentropy")(t(labels, torch.int64), t(probs))) == pytest.approx(expected, rel=1e-4)
     # sequences: (N, T, C) predictions with (N, T) labels
     seq = np.random.default_rng(1).normal(size=(2, 3, 4))
     seq_labels = np.array([[0, 1, 3], [2, 2, 0]])
@@ -91,20 +93,33 @@ def test_reductions_and_sample_weights():
     torch.testing.assert_close(losses.MeanSquaredError(reduction=None)(y_true, y_pred), t([1.0, 4.0, 9.0]))
     weighted = losses.MeanSquaredError()(y_true, y_pred, sample_weight=[1.0, 0.0, 1.0])
     assert float(weighted) == pytest.approx(10.0 / 3)
-    with pytest.raises(ValueError, match="invalid reduction='avg'"):
+    with pytest.raises(ValueError, match=r"invalid value for argument `reduction`.*Received: reduction='avg'"):
         losses.MeanSquaredError(reduction="avg")
-    with pytest.raises(ValueError, match=r"label_smoothing must be a float in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"`label_smoothing` must be a finite number in \[0.0, 1.0\], received label_smoothing=2"):
         losses.BinaryCrossentropy(label_smoothing=2)
 
 
-def test_get_resolves_names_classes_and_keras_functions():
-    assert isinstance(losses.get("mae"), losses.MeanAbsoluteError)
-    assert isinstance(losses.get("SparseCategoricalCrossentropy"), losses.SparseCategoricalCrossentropy)
-    assert isinstance(losses.get(losses.mean_squared_error), losses.MeanSquaredError)
+def test_compile_resolves_names_classes_and_keras_functions_to_loss_objects():
+    # Keras's get returns the function for a function name; compile uses the class
+    # computing the same (fused kernels, target checks), named as written.
+    assert losses.get("mae") is losses.mean_absolute_error
+    mae = losses.resolve("mae")
+    assert isinstance(mae, losses.MeanAbsoluteError) and mae.name == "mae"
+    assert isinstance(losses.resolve("SparseCategoricalCrossentropy"), losses.SparseCategoricalCrossentropy)
+    assert isinstance(losses.resolve(losses.mean_squared_error), losses.MeanSquaredError)
+    assert isinstance(losses.resolve("huber"), losses.Huber) and isinstance(losses.resolve("Hinge"), losses.Hinge)
     module = nn.L1Loss()
-    assert losses.get(module) is module
-    with pytest.raises(ValueError, match=r"Unknown loss 'hinge'. Valid names: \['BinaryCrossentropy'"):
-        losses.get("hinge")
+    assert losses.resolve(module) is module
+
+    def custom(y_true, y_pred):
+        return (y_pred - y_true).abs().mean(dim=-1)
+
+    wrapped = losses.resolve(custom)
+    assert isinstance(wrapped, losses.LossFunctionWrapper) and wrapped.name == "custom" and wrapped.fn is custom
+    with pytest.raises(ValueError, match=r"Unknown loss 'hingee'. Valid names: \['BCE', 'BinaryCrossentropy'"):
+        losses.resolve("hingee")
+    with pytest.raises(TypeError, match="A loss must be a Keras name"):
+        losses.resolve(3)
 
 
 def test_compiled_loss_calls_torch_losses_torch_style_and_keras_callables_keras_style():
@@ -175,30 +190,38 @@ def test_mean_metrics_accumulate_on_tensors_and_reset():
     assert isinstance(mean.total, torch.Tensor) and float(mean.result()) == pytest.approx(11 / 4)
     mean.update_state(t([10.0, 0.0]), sample_weight=t([0.0, 1.0]))
     assert float(mean.result()) == pytest.approx(11 / 5)
+    # Keras's rule: values are averaged per sample first, each sample weighing 1.
+    per_sample = metrics.Mean()
+    per_sample.update_state(t([[1.0, 3.0], [5.0, 7.0]]), sample_weight=t([1.0, 3.0]))
+    assert float(per_sample.result()) == pytest.approx((2.0 * 1 + 6.0 * 3) / 4)
     mean.reset_state()
     assert float(mean.result()) == 0.0
     mae = metrics.MeanAbsoluteError()
     mae.update_state(t([[0.0], [0.0]]), t([[1.0], [3.0]]))
     assert float(mae.result()) == 2.0
-    rmse = metrics.get("rmse")
+    rmse = metrics.resolve("rmse")
     rmse.update_state(t([[0.0], [0.0]]), t([[3.0], [4.0]]))
     assert float(rmse.result()) == pytest.approx(np.sqrt(12.5))
     assert float(metrics.MeanSquaredError()(t([[0.0]]), t([[2.0]]))) == 4.0
 
 
 def test_metric_names_callables_and_errors():
-    assert metrics.get("mae").name == "mae"
-    assert metrics.get("mean_squared_error").name == "mean_squared_error"
+    # compile logs a metric under the name it was given
+    assert metrics.resolve("mae").name == "mae" and isinstance(metrics.resolve("mae"), metrics.MeanAbsoluteError)
+    assert metrics.resolve("mean_squared_error").name == "mean_squared_error"
+    assert isinstance(metrics.resolve("auc"), metrics.AUC) and metrics.resolve("precision").name == "precision"
+    huber = metrics.resolve("huber")  # a loss function name: the mean of that function
+    assert isinstance(huber, metrics.MeanMetricWrapper) and huber.name == "huber"
 
     def my_metric(y_true, y_pred):
         return (y_true - y_pred).abs().mean(dim=-1)
 
-    assert metrics.get(my_metric).name == "my_metric"
-    torch_style = metrics.get(nn.L1Loss())
+    assert metrics.resolve(my_metric).name == "my_metric"
+    torch_style = metrics.resolve(nn.L1Loss())
     torch_style.update_state(t([[0.0]]), t([[2.0]]))
     assert float(torch_style.result()) == 2.0
-    with pytest.raises(ValueError, match=r"unknown metric 'f1'. Valid names: \['acc', 'accuracy'"):
-        metrics.get("f1")
+    with pytest.raises(ValueError, match=r"unknown metric 'f1'. Valid names: \['AUC', 'Accuracy'"):
+        metrics.resolve("f1")
     with pytest.raises(TypeError, match="a metric must be a name, a Metric object or a callable"):
         CompiledMetrics([3])
     compiled = CompiledMetrics(["mae"])
@@ -219,7 +242,7 @@ def test_accuracy_resolution_follows_the_loss_then_the_shapes():
         (None, torch.eye(3)[[0, 1, 2, 0]], probs3, "CategoricalAccuracy"),
     ]
     for loss, y_true, y_pred, kind in cases:
-        assert type(metrics.get("accuracy", loss, y_true, y_pred)).__name__ == kind
+        assert type(metrics.resolve("accuracy", loss, y_true, y_pred)).__name__ == kind
 
 
 # ------------------------------------------------------------------ optimizers
@@ -278,3 +301,44 @@ def test_epsilon_setting_reaches_losses_and_ops():
     finally:
         tkl.backend.set_epsilon(previous)
     assert float(losses.BinaryCrossentropy()(y_true, y_pred)) == pytest.approx(default)
+
+
+def test_crossentropy_name_picks_the_loss_from_the_shapes():
+    compiled = losses.resolve("crossentropy")
+    assert losses.resolve("CE").name == "CE"
+    probs = torch.softmax(torch.randn(4, 3), -1)
+    labels = torch.tensor([0, 2, 1, 1])
+    cases = [
+        (labels, probs, losses.sparse_categorical_crossentropy),
+        (labels[:, None], probs, losses.sparse_categorical_crossentropy),
+        (torch.eye(3)[labels], probs, losses.categorical_crossentropy),
+        (torch.tensor([[1.0], [0.0], [1.0], [0.0]]), torch.rand(4, 1), losses.binary_crossentropy),
+    ]
+    for y_true, y_pred, fn in cases:
+        torch.testing.assert_close(compiled(y_true, y_pred), fn(y_true.float(), y_pred).mean())
+    model = tkl.Sequential([tkl.Input((3,)), tkl.layers.Dense(4, activation="softmax")])
+    model.compile("sgd", loss="crossentropy", metrics=["accuracy"])
+    history = model.fit(np.random.rand(16, 3), np.arange(16) % 4, epochs=1, verbose=0)
+    assert sorted(history.history) == ["accuracy", "loss"]
+
+
+def test_compiled_metrics_are_checked_on_the_first_batch():
+    rng = np.random.default_rng(0)
+    x, y = rng.random((16, 3)), np.eye(3)[rng.integers(0, 3, 16)]
+    model = tkl.Sequential([tkl.Input((3,)), tkl.layers.Dense(3, activation="softmax")])
+    before = {k: v.clone() for k, v in model.state_dict().items() if isinstance(v, torch.Tensor)}
+    model.compile("sgd", "categorical_crossentropy", metrics=[metrics.F1Score()])
+    with pytest.raises(ValueError, match=r"compile: the metric 'f1_score' \(F1Score\) returns a value of shape \(3,\), "
+                                         r"but the logs of fit/evaluate hold one number per metric"):
+        model.fit(x, y, epochs=1, verbose=0)
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())
+    model.compile("sgd", "categorical_crossentropy", metrics=[metrics.F1Score(average="macro")])
+    assert "f1_score" in model.fit(x, y, epochs=1, verbose=0).history
+    def broken(y_true, y_pred):
+        return y_true @ y_pred  # (16, 3) @ (16, 3): a shape error inside the metric
+
+    model.compile("sgd", "categorical_crossentropy", metrics=[broken])
+    with pytest.raises(ValueError, match=r"compile: the metric 'broken' \(MeanMetricWrapper\) failed on the first "
+                                         r"batch: y_pred has shape \(16, 3\) \(float32\), y_true has shape "
+                                         r"\(16, 3\)"):
+        model.evaluate(x, y, verbose=0)

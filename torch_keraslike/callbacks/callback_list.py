@@ -99,15 +99,20 @@ class CallbackList:
         return bool(self.batch_hooks[f"on_{phase}_batch_end"])
 
     def call(self, hook, *args):
+        # Hooks always receive a logs dict (Keras code reads logs["loss"] without checks).
+        if args and args[-1] is None:
+            args = args[:-1] + ({},)
         for item in self.callbacks:
             getattr(item, hook)(*args)
 
     def batch(self, hook, batch, logs=None):
+        logs = {} if logs is None else logs
         for fn in self.batch_hooks[hook]:
             fn(batch, logs)
 
     def train_begin(self, logs=None):
         """Calls ``on_train_begin`` of each callback, remembering those that returned."""
+        logs = {} if logs is None else logs
         for item in self.callbacks:
             item.on_train_begin(logs)
             self._begun.append(item)
@@ -121,6 +126,7 @@ class CallbackList:
         propagates.
         """
         begun, self._begun = self._begun, []
+        logs = {} if logs is None else logs
         failures = []
         for item in begun:
             try:

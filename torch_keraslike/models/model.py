@@ -178,6 +178,18 @@ class Model(Trainer, Layer):
             return model
         return super().from_config(config)
 
+    def to_json(self, **kwargs):
+        """The model's architecture as a JSON string (Keras's ``model.to_json``): its
+        config entry with ``keras_version`` and ``backend``; weights are not included.
+        ``tkl.models.model_from_json`` reads it back.
+
+        Args:
+            **kwargs: passed to ``json.dumps`` (e.g. ``indent=2``).
+        """
+        from .model_json import model_to_json
+
+        return model_to_json(self, **kwargs)
+
     def get_build_config(self):
         if self._graph is not None:
             return None  # built at construction

@@ -8,6 +8,7 @@ import warnings
 import torch
 import torch.nn.functional as F
 
+from ..activations import sparsemax_along
 from ._base import canonical_axes, canonical_axis, convert, shape_str
 from ._symbolic import exported, keras_op
 
@@ -299,17 +300,7 @@ def log_softmax(x, axis=-1):
 
 
 def _sparsemax(x, axis):
-    axis = canonical_axis(axis, x.ndim, "ops.sparsemax")
-    ordered = torch.sort(x, dim=axis, descending=True).values
-    running = torch.cumsum(ordered, dim=axis)
-    shape = [1] * x.ndim
-    shape[axis] = -1
-    rank = torch.arange(1, x.shape[axis] + 1, device=x.device, dtype=x.dtype).view(shape)
-    support = ordered - (running - 1) / rank > 0
-    count = support.sum(dim=axis, keepdim=True)
-    # tau = (sum of the k largest - 1) / k, k the size of the support.
-    tau = (torch.gather(running, axis, count - 1) - 1) / count.to(x.dtype)
-    return torch.clamp(x - tau, min=0.0)
+    return sparsemax_along(x, canonical_axis(axis, x.ndim, "ops.sparsemax"))
 
 
 @keras_op("nn")

@@ -11,7 +11,12 @@ Two sources are accepted, as in Keras:
   ``DistributedSampler`` under ``torch.distributed``); a batch is one view
   (consecutive samples) or one gather per leaf, never a Python object per sample.
 - a ``torch.utils.data.DataLoader`` yielding ``(x, y)`` pairs (``(x,)`` or ``x`` for
-  ``predict``). It batches and shuffles itself.
+  ``predict``; ``(x, y, sample_weight)`` triples for weighted losses). It batches and
+  shuffles itself.
+
+Batches are ``(x, y)``, or ``(x, y, sample_weight)`` when sample weights were given
+(``sample_weight=`` or ``class_weight=`` with arrays, or triples from a DataLoader), as
+Keras passes them to ``train_step``.
 
 Every check runs when the adapter is created, before any training step.
 
@@ -209,8 +214,9 @@ class _ArrayDataset(torch.utils.data.Dataset):
     time: a sampler's index list becomes one view (contiguous indices) or one gather
     per tensor, never one Python object per sample."""
 
-    def __init__(self, x, y, num_samples):
+    def __init__(self, x, y, num_samples, sample_weight=None):
         self.x, self.y, self.num_samples = x, y, num_samples
+        self.sample_weight = sample_weight
 
     def __len__(self):
         return self.num_samples
@@ -227,9 +233,11 @@ class _ArrayDataset(torch.utils.data.Dataset):
             index = torch.as_tensor(indices)
             pick = (lambda t: t.index_select(0, index.to(t.device)))
         bx = pick(self.x) if isinstance(self.x, torch.Tensor) else map_structure(pick, self.x)
-        if self.y is None:
-            return bx, None
-        return bx, (pick(self.y) if isinstance(self.y, torch.Tensor) else map_structure(pick, self.y))
+        by = None if self.y is None else (
+            pick(self.y) if isinstance(self.y, torch.Tensor) else map_structure(pick, self.y))
+        if self.sample_weight is None:
+            return bx, by
+        return bx, by, pick(self.sample_weight)
 
 
 def _identity(batch):
@@ -246,9 +254,14 @@ class ArrayAdapter(_Adapter):
         batch_size: samples per batch (default 32).
         shuffle: reshuffle the samples every epoch.
         where: the calling method's name, for error messages.
+        sample_weight: one weight per sample (a 1-D array), or None.
+        class_weight: ``{class index: weight}``, turned into per-sample weights from
+            ``y`` (integer labels, or one-hot/probability rows by their argmax) and
+            multiplied with ``sample_weight``, as Keras does.
     """
 
-    def __init__(self, x, y=None, batch_size=None, shuffle=False, where="fit"):
+    def __init__(self, x, y=None, batch_size=None, shuffle=False, where="fit", sample_weight=None,
+                 class_weight=None):
         if shuffle not in (True, False):
             raise ValueError(
                 f"{where}: shuffle must be True or False, received shuffle={shuffle!r}."
@@ -269,10 +282,11 @@ class ArrayAdapter(_Adapter):
                 )
         if self.num_samples == 0:
             raise ValueError(f"{where}: x has 0 samples. Fix: pass at least one sample.")
+        self.sample_weight = _sample_weights(self, sample_weight, class_weight)
         self._make_loader(None)
 
     def _make_loader(self, sampler):
-        dataset = _ArrayDataset(self.x, self.y, self.num_samples)
+        dataset = _ArrayDataset(self.x, self.y, self.num_samples, self.sample_weight)
         if sampler is None:
             sampler = RandomSampler(dataset) if self.shuffle else SequentialSampler(dataset)
         self.sampler = sampler
@@ -296,7 +310,8 @@ class ArrayAdapter(_Adapter):
             return map_structure(lambda t: t[index], structure)
 
         def halves(index):
-            return part(self.x, index), None if self.y is None else part(self.y, index)
+            return (part(self.x, index), None if self.y is None else part(self.y, index),
+                    None if self.sample_weight is None else self.sample_weight[index])
 
         train = _from_tensors(self, *halves(slice(0, split_at)), self.shuffle)
         val = _from_tensors(self, *halves(slice(split_at, None)), False)
@@ -305,7 +320,7 @@ class ArrayAdapter(_Adapter):
     def shard(self, world_size, rank, shuffle, seed=0):
         """This process's share of the samples: a ``DistributedSampler`` (reshuffled
         per epoch with ``shuffle``, padded so every process has as many batches)."""
-        sharded = _from_tensors(self, self.x, self.y, self.shuffle)
+        sharded = _from_tensors(self, self.x, self.y, self.sample_weight, self.shuffle)
         sampler = DistributedSampler(sharded.loader.dataset, num_replicas=world_size, rank=rank,
                                      shuffle=bool(shuffle and self.shuffle), seed=seed)
         sharded._make_loader(sampler)
@@ -324,30 +339,71 @@ class ArrayAdapter(_Adapter):
         return iter(self.loader)
 
 
-def _from_tensors(template, x, y, shuffle):
+def _from_tensors(template, x, y, sample_weight, shuffle):
     adapter = object.__new__(ArrayAdapter)
     vars(adapter).update(
         batch_size=template.batch_size, shuffle=shuffle, where=template.where, x=x, y=y,
-        num_samples=_sample_count(x, "x", template.where),
+        sample_weight=sample_weight, num_samples=_sample_count(x, "x", template.where),
     )
     adapter._make_loader(None)
     return adapter
 
 
 def unpack_batch(batch, where, predicting=False):
-    """``(x, y)`` from one batch of a DataLoader: ``(x, y)``, ``(x,)`` or ``x``."""
+    """One batch of a DataLoader as ``(x, y)`` or ``(x, y, sample_weight)``: from
+    ``(x, y)``, ``(x, y, sample_weight)``, ``(x,)`` or ``x``."""
     if isinstance(batch, (list, tuple)):
         if len(batch) == 2:
             return batch[0], batch[1]
+        if len(batch) == 3 and not predicting:
+            return batch[0], batch[1], batch[2]
         if len(batch) == 1:
             return batch[0], None
         if not predicting:
             raise ValueError(
-                f"{where}: each DataLoader batch must be an (x, y) pair, but a batch is a "
-                f"{type(batch).__name__} of {len(batch)} elements. Fix: make the dataset return "
-                "(x, y) (for several inputs: ((x1, x2), y) or ({'a': x1, 'b': x2}, y))."
+                f"{where}: each DataLoader batch must be an (x, y) pair or an (x, y, "
+                f"sample_weight) triple, but a batch is a {type(batch).__name__} of {len(batch)} "
+                "elements. Fix: make the dataset return (x, y) (for several inputs: ((x1, x2), y) "
+                "or ({'a': x1, 'b': x2}, y))."
             )
     return batch, None
+
+
+def _sample_weights(adapter, sample_weight, class_weight):
+    """Per-sample weights (a 1-D float tensor) from ``sample_weight`` and ``class_weight``."""
+    where, count = adapter.where, adapter.num_samples
+    weights = None
+    if sample_weight is not None:
+        weights = _to_tensor(sample_weight, "sample_weight", where).to(torch.get_default_dtype())
+        if weights.dim() == 2 and weights.shape[1] == 1:
+            weights = weights[:, 0]
+        if weights.dim() != 1 or weights.shape[0] != count:
+            raise ValueError(
+                f"{where}: sample_weight must hold one weight per sample, shape ({count},), "
+                f"received shape {tuple(weights.shape)}. Fix: pass a 1-D array with one weight "
+                "for each row of x."
+            )
+    if class_weight is not None:
+        if not isinstance(class_weight, dict) or not all(
+                isinstance(k, (numbers.Integral, np.integer)) and not isinstance(k, bool) for k in class_weight):
+            raise ValueError(
+                f"{where}: class_weight must be a dict mapping class indices (ints) to weights, "
+                f"received {class_weight!r}. Fix: e.g. class_weight={{0: 1.0, 1: 5.0}}."
+            )
+        if not isinstance(adapter.y, torch.Tensor):
+            raise ValueError(
+                f"{where}: class_weight is only supported for models with a single output and "
+                "array targets (y is a structure here). Fix: pass sample_weight instead."
+            )
+        y = adapter.y
+        labels = y.argmax(-1) if y.dim() > 1 and y.shape[-1] > 1 else y.reshape(count, -1)[:, 0].round()
+        labels = labels.long()
+        table = torch.ones(int(max(max(class_weight), int(labels.max()))) + 1)
+        for key, value in class_weight.items():
+            table[int(key)] = float(value)
+        from_classes = table[labels.clamp(min=0)].to(torch.get_default_dtype())
+        weights = from_classes if weights is None else weights * from_classes
+    return weights
 
 
 class DataLoaderAdapter(_Adapter):
@@ -426,7 +482,8 @@ class DataLoaderAdapter(_Adapter):
             yield unpack_batch(batch, where, predicting)
 
 
-def make_adapter(x, y=None, batch_size=None, shuffle=False, where="fit", predicting=False):
+def make_adapter(x, y=None, batch_size=None, shuffle=False, where="fit", predicting=False,
+                 sample_weight=None, class_weight=None):
     """The adapter for ``x``/``y`` (arrays, tensors, structures, or a DataLoader).
 
     Args:
@@ -437,6 +494,8 @@ def make_adapter(x, y=None, batch_size=None, shuffle=False, where="fit", predict
         shuffle: shuffle array samples every epoch (a DataLoader shuffles itself).
         where: calling method, named in errors.
         predicting: batches of a DataLoader may be bare inputs.
+        sample_weight, class_weight: see :class:`ArrayAdapter` (arrays only; a
+            DataLoader yields ``(x, y, sample_weight)`` triples itself).
 
     Returns:
         An :class:`ArrayAdapter` or :class:`DataLoaderAdapter`.
@@ -458,10 +517,16 @@ def make_adapter(x, y=None, batch_size=None, shuffle=False, where="fit", predict
                 f"{where}: batch_size={batch_size!r} was given with a DataLoader, which batches "
                 "the data itself. Fix: set batch_size on the DataLoader and leave it out here."
             )
+        if sample_weight is not None or class_weight is not None:
+            raise ValueError(
+                f"{where}: sample_weight and class_weight go with array inputs; a DataLoader "
+                "carries its own weights. Fix: let it yield (x, y, sample_weight) triples."
+            )
         return DataLoaderAdapter(x, where=where, predicting=predicting)
     if isinstance(x, torch.utils.data.Dataset) and not isinstance(x, torch.Tensor):
         raise TypeError(
             f"{where}: x is a torch Dataset ({type(x).__name__}), which is not batched. Fix: "
             f"wrap it: {where}(torch.utils.data.DataLoader(dataset, batch_size=32, shuffle=True))."
         )
-    return ArrayAdapter(x, y, batch_size=batch_size, shuffle=shuffle, where=where)
+    return ArrayAdapter(x, y, batch_size=batch_size, shuffle=shuffle, where=where,
+                        sample_weight=sample_weight, class_weight=class_weight)

@@ -142,37 +142,15 @@ class Distribution:
         return adapter.shard(self.world_size, self.rank, shuffle, seed)
 
     # ---------------------------------------------------------- the metrics
-    def reduce_logs(self, state, model):
-        """The epoch's losses and metrics summed over every process (collective)."""
-        if not self.active:
-            return state.logs()
-        holders = _metric_states(state)
-        values = []
-        for metric, names in holders:
-            for name in names:
-                value = getattr(metric, name)
-                values.append(value.detach().reshape(-1).double() if isinstance(value, torch.Tensor)
-                              else torch.tensor([float(value or 0)], dtype=torch.float64))
-        device = env.tensor_on(model)
-        sizes = [v.numel() for v in values]
-        flat = torch.cat([v.to(device) for v in values]) if values else torch.zeros(0, device=device)
-        dist.all_reduce(flat)
-        saved = []
-        parts = iter(torch.split(flat, sizes)) if sizes else iter(())
-        for metric, names in holders:
-            for name in names:
-                value = getattr(metric, name)
-                reduced = next(parts)
-                saved.append((metric, name, value))
-                if isinstance(value, torch.Tensor):
-                    setattr(metric, name, reduced.to(value.dtype).reshape(value.shape).to(value.device))
-                elif value is not None:
-                    setattr(metric, name, float(reduced.item()))
-        try:
-            return state.logs()
-        finally:
-            for metric, name, value in saved:
-                setattr(metric, name, value)
+    def reduce_logs(self, named_metrics):
+        """The epoch's metrics (``{log name: Metric}``) as global values over every
+        process (collective: one all_reduce of the metrics' state variables); the
+        metrics' own state stays local."""
+        from ..metrics import global_results
+
+        names, metrics = list(named_metrics), list(named_metrics.values())
+        values = global_results(metrics) if self.active else [m.result() for m in metrics]
+        return {name: float(value) for name, value in zip(names, values)}
 
     def any(self, flag, model):
         """Whether ``flag`` is true on any process (collective)."""
@@ -224,17 +202,3 @@ def _shard_units(model):
     return list(reversed(units))
 
 
-def _metric_states(state):
-    """``(metric, attribute names)`` of the running loss and metric accumulators: a
-    ``Mean`` sums ``total`` and ``count``; other metrics their tensor attributes."""
-    from .metrics import Mean
-
-    metrics = [state.loss_tracker, *state.output_trackers, *(m for _, m, _ in state.metrics.entries)]
-    holders = []
-    for metric in metrics:
-        if isinstance(metric, Mean):
-            holders.append((metric, ("total", "count")))
-        else:
-            names = tuple(sorted(k for k, v in vars(metric).items() if isinstance(v, torch.Tensor)))
-            holders.append((metric, names))
-    return holders

@@ -1,60 +1,48 @@
-"""Keras losses on torch tensors, and the per-output loss of a compiled model.
+"""The per-output loss of a compiled model (``Model.compile(loss=...)``).
 
-Loss objects are called Keras's way, ``loss(y_true, y_pred, sample_weight=None)``, and
-return a scalar (``reduction="sum_over_batch_size"``: the mean over all samples).
-Loss functions (``mean_squared_error``...) return one value per sample. Keras's
-default ``from_logits=False`` means ``y_pred`` holds probabilities: they are clipped
-to ``[1e-7, 1 - 1e-7]`` before the logarithm, as Keras does.
+The losses themselves are :mod:`torch_keraslike.losses` (Keras's ``keras.losses``);
+their names are re-exported here for code written against this module.
 
 ``Model.compile(loss=...)`` takes, per output:
 
-- a Keras name: ``"mse"``/``"mean_squared_error"``, ``"mae"``/``"mean_absolute_error"``,
-  ``"binary_crossentropy"``, ``"categorical_crossentropy"``,
-  ``"sparse_categorical_crossentropy"`` (or the class names);
-- a :class:`Loss` object (e.g. ``SparseCategoricalCrossentropy(from_logits=True)``);
+- a Keras name: any of ``tkl.losses.ALL_OBJECTS_DICT`` (``"mse"``, ``"huber"``,
+  ``"sparse_categorical_crossentropy"``, ``"Huber"``...), ``"crossentropy"``/``"ce"``
+  (binary, sparse or categorical from the shapes, as Keras) or a registered name
+  (``"my_pkg>my_loss"``);
+- a :class:`~torch_keraslike.losses.Loss` object (e.g.
+  ``SparseCategoricalCrossentropy(from_logits=True)``);
 - a torch loss module (``torch.nn.MSELoss()``) or a function of the ``torch``
   namespace (``torch.nn.functional.cross_entropy``): called torch's way,
   ``loss(input, target)`` = ``loss(y_pred, y_true)``;
-- any other callable: a Keras custom loss, called ``loss(y_true, y_pred)``; a
-  non-scalar result is averaged.
+- any other callable: a Keras loss function ``fn(y_true, y_pred)`` returning per-sample
+  values, wrapped in a :class:`~torch_keraslike.losses.LossFunctionWrapper` (Keras's rank
+  alignment, mean over the batch).
 
 Example:
     >>> import torch
     >>> from torch_keraslike.training import losses
-    >>> mse = losses.MeanSquaredError()
-    >>> mse(torch.tensor([[1.0], [2.0]]), torch.tensor([[1.0], [4.0]]))
-    tensor(2.)
+    >>> compiled = losses.CompiledLoss("huber")
+    >>> compiled.bind(["output"])
+    >>> compiled(torch.tensor([[0.0]]), torch.tensor([[3.0]]))[0]
+    tensor(2.5000)
 """
 
+import inspect
+
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from .._numerics import clip_probabilities
+from .. import losses as _losses
+from ..losses import *  # noqa: F401,F403  (the loss classes and functions, for old imports)
+from ..losses import ALL_OBJECTS_DICT, Loss, LossFunctionWrapper, get
 from .data import flatten
 
-__all__ = [
-    "BinaryCrossentropy",
-    "CategoricalCrossentropy",
-    "Loss",
-    "LossFunctionWrapper",
-    "MeanAbsoluteError",
-    "MeanSquaredError",
-    "SparseCategoricalCrossentropy",
-    "binary_crossentropy",
-    "categorical_crossentropy",
-    "get",
-    "mean_absolute_error",
-    "mean_squared_error",
-    "sparse_categorical_crossentropy",
-]
-
+__all__ = ["CompiledLoss", "resolve"]
 
 
 def _align(y_true, y_pred):
-    """Keras's ``squeeze_or_expand_to_same_rank`` plus a cast of ``y_true`` to the
-    prediction's dtype: ``(N,)`` targets against ``(N, 1)`` predictions must not
-    broadcast to ``(N, N)``."""
+    """``y_true`` rank-aligned with ``y_pred`` (Keras's rule) and cast to its dtype:
+    ``(N,)`` targets against ``(N, 1)`` predictions must not broadcast to ``(N, N)``."""
     if y_true.dim() == y_pred.dim() - 1 and y_pred.shape[-1] == 1:
         y_true = y_true.unsqueeze(-1)
     elif y_pred.dim() == y_true.dim() - 1 and y_true.shape[-1] == 1:
@@ -64,296 +52,76 @@ def _align(y_true, y_pred):
     return y_true
 
 
-def _sparse_labels(y_true, y_pred):
-    if y_true.dim() == y_pred.dim() and y_true.shape[-1] == 1:
-        y_true = y_true.squeeze(-1)
-    return y_true if y_true.dtype == torch.long else y_true.long()
-
-
-# ------------------------------------------------------------------ functions
-def mean_squared_error(y_true, y_pred):
-    """Per-sample ``mean(square(y_pred - y_true), axis=-1)``."""
-    y_true = _align(y_true, y_pred)
-    return torch.square(y_pred - y_true).mean(dim=-1)
-
-
-def mean_absolute_error(y_true, y_pred):
-    """Per-sample ``mean(abs(y_pred - y_true), axis=-1)``."""
-    y_true = _align(y_true, y_pred)
-    return torch.abs(y_pred - y_true).mean(dim=-1)
-
-
-def _bce_elements(y_true, y_pred, from_logits, label_smoothing):
-    y_true = _align(y_true, y_pred)
-    if label_smoothing:
-        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
-    if from_logits:
-        return y_true, y_pred, True
-    return y_true, clip_probabilities(y_pred), False
-
-
-def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
-    """Per-sample binary cross-entropy, averaged over the last axis."""
-    y_true, y_pred, logits = _bce_elements(y_true, y_pred, from_logits, label_smoothing)
-    fn = F.binary_cross_entropy_with_logits if logits else F.binary_cross_entropy
-    return fn(y_pred, y_true, reduction="none").mean(dim=-1)
-
-
-def _log_probs(y_pred, from_logits, axis):
-    if from_logits:
-        return F.log_softmax(y_pred, dim=axis)
-    y_pred = y_pred / y_pred.sum(dim=axis, keepdim=True)
-    return torch.log(clip_probabilities(y_pred))
-
-
-def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
-    """Per-sample ``-sum(y_true * log(p), axis)`` with one-hot ``y_true``."""
-    y_true = _align(y_true, y_pred)
-    if label_smoothing:
-        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_pred.shape[axis]
-    return -(y_true * _log_probs(y_pred, from_logits, axis)).sum(dim=axis)
-
-
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
-    """Per-sample cross-entropy with integer class labels ``y_true``."""
-    labels = _sparse_labels(y_true, y_pred)
-    log_probs = _log_probs(y_pred, from_logits, axis)
-    return F.nll_loss(log_probs.movedim(axis, 1), labels, reduction="none")
-
-
-# -------------------------------------------------------------------- classes
-_REDUCTIONS = ("sum_over_batch_size", "sum", "none", None)
-
-
-class Loss:
-    """Base class of Keras losses: ``loss(y_true, y_pred, sample_weight=None)``.
-
-    Subclasses implement ``call(y_true, y_pred)`` returning per-sample values.
-
-    Args:
-        name: name of the loss (used in logs of multi-output models).
-        reduction: ``"sum_over_batch_size"`` (mean, default), ``"sum"`` or ``None``
-            (per-sample values).
-    """
-
-    #: what the targets look like: "elementwise" (same shape as y_pred) or "sparse"
-    target_kind = "elementwise"
-
-    def __init__(self, name=None, reduction="sum_over_batch_size"):
-        if reduction not in _REDUCTIONS:
-            raise ValueError(
-                f"{type(self).__name__}: invalid reduction={reduction!r}. Expected one of "
-                f"{list(_REDUCTIONS)}."
-            )
-        self.name = name or _snake(type(self).__name__)
-        self.reduction = reduction
-
-    def call(self, y_true, y_pred):
-        raise NotImplementedError(f"{type(self).__name__} must implement call(y_true, y_pred).")
-
-    def _mean(self, y_true, y_pred):
-        return self.call(y_true, y_pred).mean()
-
-    def __call__(self, y_true, y_pred, sample_weight=None):
-        if sample_weight is None and self.reduction == "sum_over_batch_size":
-            return self._mean(y_true, y_pred)
-        values = self.call(y_true, y_pred)
-        if sample_weight is not None:
-            weight = torch.as_tensor(sample_weight, dtype=values.dtype, device=values.device)
-            while weight.dim() < values.dim():
-                weight = weight.unsqueeze(-1)
-            values = values * weight
-        if self.reduction == "sum":
-            return values.sum()
-        if self.reduction == "sum_over_batch_size":
-            return values.sum() / max(values.numel(), 1)
-        return values
-
-    def get_config(self):
-        return {"name": self.name, "reduction": self.reduction}
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
-
-
-def _snake(name):
-    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
-
-
-class LossFunctionWrapper(Loss):
-    """Wraps a per-sample loss function ``fn(y_true, y_pred, **kwargs)``."""
-
-    def __init__(self, fn, name=None, reduction="sum_over_batch_size", **kwargs):
-        super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction)
-        self.fn = fn
-        self.fn_kwargs = kwargs
-
-    def call(self, y_true, y_pred):
-        return self.fn(y_true, y_pred, **self.fn_kwargs)
-
-
-class MeanSquaredError(Loss):
-    """Mean of squared errors (Keras ``"mse"``)."""
-
-    def __init__(self, name="mean_squared_error", reduction="sum_over_batch_size"):
-        super().__init__(name=name, reduction=reduction)
-
-    def call(self, y_true, y_pred):
-        return mean_squared_error(y_true, y_pred)
-
-    def _mean(self, y_true, y_pred):
-        return F.mse_loss(y_pred, _align(y_true, y_pred))
-
-
-class MeanAbsoluteError(Loss):
-    """Mean of absolute errors (Keras ``"mae"``)."""
-
-    def __init__(self, name="mean_absolute_error", reduction="sum_over_batch_size"):
-        super().__init__(name=name, reduction=reduction)
-
-    def call(self, y_true, y_pred):
-        return mean_absolute_error(y_true, y_pred)
-
-    def _mean(self, y_true, y_pred):
-        return F.l1_loss(y_pred, _align(y_true, y_pred))
-
-
-class BinaryCrossentropy(Loss):
-    """Binary cross-entropy for 0/1 targets.
-
-    Args:
-        from_logits: ``y_pred`` holds logits (no sigmoid applied) instead of
-            probabilities (Keras's default False).
-        label_smoothing: squeezes the targets towards 0.5 by this fraction.
-    """
-
-    def __init__(self, from_logits=False, label_smoothing=0.0, name="binary_crossentropy",
-                 reduction="sum_over_batch_size"):
-        super().__init__(name=name, reduction=reduction)
-        self.from_logits = bool(from_logits)
-        self.label_smoothing = _check_smoothing(label_smoothing, type(self).__name__)
-
-    def call(self, y_true, y_pred):
-        return binary_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing)
-
-    def _mean(self, y_true, y_pred):
-        y_true, y_pred, logits = _bce_elements(y_true, y_pred, self.from_logits, self.label_smoothing)
-        fn = F.binary_cross_entropy_with_logits if logits else F.binary_cross_entropy
-        return fn(y_pred, y_true)
-
-    def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits,
-                "label_smoothing": self.label_smoothing}
-
-
-class CategoricalCrossentropy(Loss):
-    """Cross-entropy for one-hot targets (same shape as ``y_pred``).
-
-    Args:
-        from_logits: ``y_pred`` holds logits instead of probabilities.
-        label_smoothing: mixes the one-hot targets with the uniform distribution.
-        axis: the class axis.
-    """
-
-    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
-                 name="categorical_crossentropy", reduction="sum_over_batch_size"):
-        super().__init__(name=name, reduction=reduction)
-        self.from_logits = bool(from_logits)
-        self.label_smoothing = _check_smoothing(label_smoothing, type(self).__name__)
-        self.axis = int(axis)
-
-    def call(self, y_true, y_pred):
-        return categorical_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing, self.axis)
-
-    def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits,
-                "label_smoothing": self.label_smoothing, "axis": self.axis}
-
-
-class SparseCategoricalCrossentropy(Loss):
-    """Cross-entropy for integer class labels (``y_pred`` has one more axis).
-
-    Args:
-        from_logits: ``y_pred`` holds logits instead of probabilities.
-        axis: the class axis of ``y_pred``.
-    """
-
-    target_kind = "sparse"
-
-    def __init__(self, from_logits=False, axis=-1, name="sparse_categorical_crossentropy",
-                 reduction="sum_over_batch_size"):
-        super().__init__(name=name, reduction=reduction)
-        self.from_logits = bool(from_logits)
-        self.axis = int(axis)
-
-    def call(self, y_true, y_pred):
-        return sparse_categorical_crossentropy(y_true, y_pred, self.from_logits, self.axis)
-
-    def _mean(self, y_true, y_pred):
-        labels = _sparse_labels(y_true, y_pred)
-        if self.from_logits:
-            logits = y_pred if y_pred.dim() == 2 and self.axis in (-1, 1) else y_pred.movedim(self.axis, 1)
-            return F.cross_entropy(logits, labels)
-        return F.nll_loss(_log_probs(y_pred, False, self.axis).movedim(self.axis, 1), labels)
-
-    def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits, "axis": self.axis}
-
-
-def _check_smoothing(value, cls):
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
-        raise ValueError(f"{cls}: label_smoothing must be a float in [0, 1], received {value!r}.")
-    return float(value)
-
-
-_BY_NAME = {
-    "mse": MeanSquaredError,
-    "mean_squared_error": MeanSquaredError,
-    "MeanSquaredError": MeanSquaredError,
-    "mae": MeanAbsoluteError,
-    "mean_absolute_error": MeanAbsoluteError,
-    "MeanAbsoluteError": MeanAbsoluteError,
-    "binary_crossentropy": BinaryCrossentropy,
-    "BinaryCrossentropy": BinaryCrossentropy,
-    "categorical_crossentropy": CategoricalCrossentropy,
-    "CategoricalCrossentropy": CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-    "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
-}
-_KERAS_FUNCTIONS = {
-    mean_squared_error: MeanSquaredError,
-    mean_absolute_error: MeanAbsoluteError,
-    binary_crossentropy: BinaryCrossentropy,
-    categorical_crossentropy: CategoricalCrossentropy,
-    sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+# Keras's loss functions -> the class computing the same at its defaults: compile uses
+# the class (torch's fused kernels, the target checks of fit).
+_FUNCTION_CLASSES = {
+    getattr(_losses, name): getattr(_losses, cls) for name, cls in (
+        ("mean_squared_error", "MeanSquaredError"), ("mean_absolute_error", "MeanAbsoluteError"),
+        ("mean_absolute_percentage_error", "MeanAbsolutePercentageError"),
+        ("mean_squared_logarithmic_error", "MeanSquaredLogarithmicError"),
+        ("cosine_similarity", "CosineSimilarity"), ("huber", "Huber"), ("log_cosh", "LogCosh"),
+        ("hinge", "Hinge"), ("squared_hinge", "SquaredHinge"), ("categorical_hinge", "CategoricalHinge"),
+        ("kl_divergence", "KLDivergence"), ("poisson", "Poisson"),
+        ("binary_crossentropy", "BinaryCrossentropy"), ("binary_focal_crossentropy", "BinaryFocalCrossentropy"),
+        ("categorical_crossentropy", "CategoricalCrossentropy"),
+        ("categorical_focal_crossentropy", "CategoricalFocalCrossentropy"),
+        ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"),
+        ("categorical_generalized_cross_entropy", "CategoricalGeneralizedCrossEntropy"),
+        ("dice", "Dice"), ("tversky", "Tversky"), ("circle", "Circle"), ("ctc", "CTC"),
+    )
 }
 
 
-def get(identifier):
-    """A :class:`Loss` for a Keras name or a Keras loss function; other loss objects
-    and callables are returned as they are.
+class _CrossentropyByShape(Loss):
+    """Keras's ``"crossentropy"``/``"ce"`` loss name: binary cross-entropy for one
+    output unit, sparse categorical for integer labels (``y_true`` without the class axis,
+    or with a size-1 one), categorical otherwise, decided from each batch's shapes."""
+
+    def call(self, y_true, y_pred):
+        if y_pred.dim() and y_pred.shape[-1] == 1:
+            return _losses.binary_crossentropy(y_true, y_pred)
+        if y_true.dim() < y_pred.dim() or (y_true.dim() and y_true.shape[-1] == 1):
+            return _losses.sparse_categorical_crossentropy(y_true, y_pred)
+        return _losses.categorical_crossentropy(y_true, y_pred)
+
+
+def resolve(identifier):
+    """The loss ``compile`` uses for ``identifier``: a :class:`Loss` object, a torch loss
+    (called torch's way), or a Keras function wrapped in a :class:`LossFunctionWrapper`.
 
     Raises:
         ValueError: for an unknown name (the message lists the valid names).
+        TypeError: for something that is neither a name nor a callable.
     """
+    if isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
+        return _CrossentropyByShape(name=identifier)
     if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier)
-        if cls is None:
+        try:
+            found = get(identifier)
+        except ValueError:
             raise ValueError(
-                f"Unknown loss {identifier!r}. Valid names: {sorted(_BY_NAME)}. Fix: use one of "
-                "them, a Loss object (e.g. tkl.training.losses.SparseCategoricalCrossentropy("
-                "from_logits=True)), a torch loss module or a callable."
+                f"Unknown loss {identifier!r}. Valid names: {sorted(ALL_OBJECTS_DICT)}. Fix: use one of "
+                "them, a Loss object (e.g. tkl.losses.SparseCategoricalCrossentropy(from_logits=True)), a "
+                "registered function ('my_pkg>my_loss'), a torch loss module or a callable."
+            ) from None
+        name = identifier
+    elif isinstance(identifier, dict):
+        found, name = get(identifier), None
+    elif inspect.isclass(identifier) and issubclass(identifier, Loss):
+        found, name = identifier(), None
+    else:
+        if not callable(identifier):
+            raise TypeError(
+                f"A loss must be a Keras name, a Loss object, a torch loss module or a callable, "
+                f"received {identifier!r} (of type {type(identifier).__name__})."
             )
-        return cls()
-    if identifier in _KERAS_FUNCTIONS:
-        return _KERAS_FUNCTIONS[identifier]()
-    if not callable(identifier):
-        raise TypeError(
-            f"A loss must be a Keras name, a Loss object, a torch loss module or a callable, "
-            f"received {identifier!r} (of type {type(identifier).__name__})."
-        )
-    return identifier
+        found, name = identifier, None
+    if isinstance(found, Loss) or _torch_style(found):
+        return found
+    cls = _FUNCTION_CLASSES.get(found)
+    if cls is not None:
+        return cls() if name is None else cls(name=name)
+    return LossFunctionWrapper(found, name=name or getattr(found, "__name__", None))
 
 
 # --------------------------------------------------------------- compiled loss
@@ -374,14 +142,6 @@ def _call_torch_style(fn):
     return call
 
 
-def _call_keras_style(fn):
-    def call(y_true, y_pred):
-        value = fn(y_true, y_pred)
-        return value if value.dim() == 0 else value.mean()
-
-    return call
-
-
 class _Entry:
     """One output's loss: index into the flat outputs, callable, weight, log name."""
 
@@ -389,12 +149,29 @@ class _Entry:
 
     def __init__(self, index, fn, weight, name):
         self.index, self.fn, self.weight, self.name = index, fn, weight, name
-        if isinstance(fn, Loss):
-            self.call = fn
-        elif _torch_style(fn):
-            self.call = _call_torch_style(fn)
-        else:
-            self.call = _call_keras_style(fn)
+        self.call = fn if isinstance(fn, Loss) else _call_torch_style(fn)
+
+    def weighted(self, y_true, y_pred, sample_weight):
+        """The loss with one weight per sample (Keras: sum of weighted values over the
+        number of values)."""
+        if isinstance(self.fn, Loss):
+            return self.fn(y_true, y_pred, sample_weight)
+        if _torch_style(self.fn):
+            raise ValueError(
+                f"The loss of output {self.name!r} is a torch loss ({self.fn!r}), which reduces "
+                "its values itself, so sample weights cannot be applied. Fix: use a Keras loss "
+                "(e.g. 'mse' or tkl.losses.MeanSquaredError()) with sample_weight/class_weight."
+            )
+        values = self.fn(y_true, y_pred)
+        weight = torch.as_tensor(sample_weight, dtype=values.dtype, device=values.device)
+        if values.dim() == 0:
+            raise ValueError(
+                f"The loss function of output {self.name!r} returns one number per batch, so "
+                "sample weights cannot be applied. Fix: return one value per sample."
+            )
+        while weight.dim() < values.dim():
+            weight = weight.unsqueeze(-1)
+        return (values * weight).sum() / max(values.numel(), 1)
 
 
 class CompiledLoss:
@@ -409,11 +186,11 @@ class CompiledLoss:
 
     def __init__(self, loss, loss_weights=None):
         if isinstance(loss, dict):
-            self.spec = {key: None if v is None else get(v) for key, v in loss.items()}
+            self.spec = {key: None if v is None else resolve(v) for key, v in loss.items()}
         elif isinstance(loss, (list, tuple)):
-            self.spec = [None if v is None else get(v) for v in loss]
+            self.spec = [None if v is None else resolve(v) for v in loss]
         else:
-            self.spec = get(loss)
+            self.spec = resolve(loss)
         if loss_weights is not None and not isinstance(loss_weights, (list, tuple, dict)):
             raise TypeError(
                 f"compile: loss_weights must be a list or dict of floats, received {loss_weights!r}."
@@ -485,8 +262,14 @@ class CompiledLoss:
             return [y_true.get(name) for name in self.output_names]
         return flatten(y_true)
 
-    def __call__(self, y_true, y_pred):
-        """Returns ``(total, per_output)``; ``per_output`` is None for one output."""
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """Returns ``(total, per_output)``; ``per_output`` is None for one output.
+
+        ``sample_weight``: one weight per sample for every output, or a list/dict with
+        one array (or None) per output.
+        """
+        if sample_weight is not None:
+            return self._weighted(y_true, y_pred, sample_weight)
         if self.single and isinstance(y_pred, torch.Tensor) and isinstance(y_true, torch.Tensor):
             entry = self.entries[0]
             value = entry.call(y_true, y_pred)
@@ -494,6 +277,24 @@ class CompiledLoss:
         targets = self.flat_targets(y_true)
         preds = flatten(y_pred)
         values = [entry.call(targets[entry.index], preds[entry.index]) for entry in self.entries]
+        return self._total(values)
+
+    def _weighted(self, y_true, y_pred, sample_weight):
+        targets, preds = self.flat_targets(y_true), flatten(y_pred)
+        if isinstance(sample_weight, dict):
+            weights = [sample_weight.get(name) for name in self.output_names]
+        elif isinstance(sample_weight, (list, tuple)):
+            weights = list(sample_weight)
+        else:
+            weights = [sample_weight] * len(self.output_names)
+        values = [
+            entry.call(targets[entry.index], preds[entry.index]) if weights[entry.index] is None
+            else entry.weighted(targets[entry.index], preds[entry.index], weights[entry.index])
+            for entry in self.entries
+        ]
+        return self._total(values)
+
+    def _total(self, values):
         total = values[0] * self.entries[0].weight
         for entry, value in zip(self.entries[1:], values[1:]):
             total = total + value * entry.weight
@@ -552,7 +353,7 @@ def _loss_name(fn):
 
 
 def _shape_problem(fn, target, pred):
-    if not isinstance(fn, Loss) or not isinstance(target, torch.Tensor):
+    if not isinstance(fn, Loss) or fn.target_kind is None or not isinstance(target, torch.Tensor):
         return None
     shape_t, shape_p = tuple(target.shape), tuple(pred.shape)
     if fn.target_kind == "sparse":

@@ -1,222 +1,50 @@
-"""Keras metrics accumulated on tensors, and the metrics of a compiled model.
+"""The metrics of a compiled model (``Model.compile(metrics=[...])``).
 
-A metric keeps a running total as a tensor on the device of the values it sees;
-``result()`` is a tensor too. Nothing is copied to the host until a log needs the
-number (``float(metric.result())``), so training steps never wait for the device.
+The metrics themselves are :mod:`torch_keraslike.metrics` (Keras's ``keras.metrics``);
+their names are re-exported here for code written against this module.
 
-Names accepted by ``Model.compile(metrics=[...])``: ``"accuracy"``/``"acc"`` (resolved
-to binary, categorical or sparse categorical accuracy from the loss and the shapes,
-like Keras), ``"binary_accuracy"``, ``"categorical_accuracy"``,
-``"sparse_categorical_accuracy"``, ``"mae"``/``"mean_absolute_error"``,
-``"mse"``/``"mean_squared_error"``, ``"rmse"``/``"root_mean_squared_error"`` and the
-loss names (``"binary_crossentropy"``...). Also :class:`Metric` objects and callables
-``fn(y_true, y_pred)`` returning per-sample values (torch loss modules and functions
-of the ``torch`` namespace are called torch's way, ``fn(y_pred, y_true)``).
+``compile`` takes, per output, names, :class:`~torch_keraslike.metrics.Metric` objects
+and callables:
+
+- ``"accuracy"``/``"acc"``: binary, categorical or sparse categorical accuracy, picked
+  from the output's loss and the shapes (as Keras does);
+- any name of ``tkl.metrics`` (``"mae"``, ``"auc"``, ``"precision"``,
+  ``"sparse_top_k_categorical_accuracy"``...), a loss or metric function name
+  (``"huber"``), or a registered name (``"my_pkg>my_metric"``); the log shows the name
+  as written;
+- a callable ``fn(y_true, y_pred)`` returning per-sample values (its mean is logged);
+  torch loss modules and functions of the ``torch`` namespace are called torch's way,
+  ``fn(y_pred, y_true)``.
 
 Example:
     >>> import torch
     >>> from torch_keraslike.training import metrics
-    >>> m = metrics.SparseCategoricalAccuracy()
-    >>> m.update_state(torch.tensor([0, 1]), torch.tensor([[0.9, 0.1], [0.8, 0.2]]))
-    >>> float(m.result())
-    0.5
+    >>> m = metrics.resolve("acc", y_true=torch.tensor([0, 1]), y_pred=torch.rand(2, 3))
+    >>> type(m).__name__, m.name
+    ('SparseCategoricalAccuracy', 'acc')
 """
 
 import copy
+import warnings
 
 import torch
 from torch import nn
 
-from . import losses as losses_module
+from .. import losses as losses_module
+from .._dtypes import dtype_name
+from .._naming import to_snake_case
+from ..losses import Loss
+from ..metrics import *  # noqa: F401,F403  (the metric classes and functions, for old imports)
+from ..metrics import ALL_OBJECTS_DICT, FUNCTIONS, BinaryAccuracy, CategoricalAccuracy, Mean
+from ..metrics import MeanMetricWrapper, Metric, SparseCategoricalAccuracy, get
+from . import losses as compiled_losses
 from .data import flatten
 
-__all__ = [
-    "Accuracy",
-    "BinaryAccuracy",
-    "CategoricalAccuracy",
-    "Mean",
-    "MeanAbsoluteError",
-    "MeanMetricWrapper",
-    "MeanSquaredError",
-    "Metric",
-    "RootMeanSquaredError",
-    "SparseCategoricalAccuracy",
-    "accuracy",
-    "binary_accuracy",
-    "categorical_accuracy",
-    "get",
-    "sparse_categorical_accuracy",
-]
+__all__ = ["CompiledMetrics", "check", "flat", "resolve"]
 
-
-# ------------------------------------------------------------------ functions
-def accuracy(y_true, y_pred):
-    """Per-sample fraction of exactly equal values."""
-    y_true = losses_module._align(y_true, y_pred)
-    return (y_true == y_pred).float().mean(dim=-1)
-
-
-def binary_accuracy(y_true, y_pred, threshold=0.5):
-    """Per-sample fraction of ``(y_pred > threshold) == y_true``."""
-    y_true = losses_module._align(y_true, y_pred)
-    return ((y_pred > threshold).to(y_true.dtype) == y_true).float().mean(dim=-1)
-
-
-def categorical_accuracy(y_true, y_pred):
-    """1 where ``argmax(y_pred) == argmax(y_true)`` (one-hot targets), else 0."""
-    return (y_true.argmax(dim=-1) == y_pred.argmax(dim=-1)).float()
-
-
-def sparse_categorical_accuracy(y_true, y_pred):
-    """1 where ``argmax(y_pred) == y_true`` (integer labels), else 0."""
-    if y_true.dim() == y_pred.dim() and y_true.shape[-1] == 1:
-        y_true = y_true.squeeze(-1)
-    return (y_pred.argmax(dim=-1) == y_true.long()).float()
-
-
-def _squared_error(y_true, y_pred):
-    return torch.square(y_pred - losses_module._align(y_true, y_pred)).mean(dim=-1)
-
-
-# -------------------------------------------------------------------- classes
-class Metric:
-    """Base class: ``update_state(...)`` accumulates, ``result()`` reads,
-    ``reset_state()`` starts over. Calling the metric updates it and returns the result.
-
-    Args:
-        name: name shown in the logs.
-    """
-
-    def __init__(self, name=None):
-        self.name = name or losses_module._snake(type(self).__name__)
-
-    def update_state(self, *args, **kwargs):
-        raise NotImplementedError(f"{type(self).__name__} must implement update_state().")
-
-    def result(self):
-        raise NotImplementedError(f"{type(self).__name__} must implement result().")
-
-    def reset_state(self):
-        raise NotImplementedError(f"{type(self).__name__} must implement reset_state().")
-
-    def __call__(self, *args, **kwargs):
-        self.update_state(*args, **kwargs)
-        return self.result()
-
-    def get_config(self):
-        return {"name": self.name}
-
-    def __repr__(self):
-        return f"<{type(self).__name__} name={self.name!r}>"
-
-
-class Mean(Metric):
-    """Running (weighted) mean of the values it is given.
-
-    ``update_state(values, sample_weight=None)``: ``sample_weight`` may be a number
-    (every value counts that many times, e.g. a batch size) or a tensor.
-    """
-
-    def __init__(self, name="mean"):
-        super().__init__(name=name)
-        self.reset_state()
-
-    def reset_state(self):
-        self.total = None
-        self.count = 0
-
-    def update_state(self, values, sample_weight=None):
-        values = values.detach()
-        if self.total is None:
-            self.total = torch.zeros((), dtype=torch.float32, device=values.device)
-        if values.dim() == 0 and isinstance(sample_weight, (int, float)):
-            self.total.add_(values, alpha=sample_weight)  # a batch's loss: one kernel
-            self.count += sample_weight
-        elif sample_weight is None:
-            self.total.add_(values.sum(dtype=torch.float32))
-            self.count += values.numel()
-        elif isinstance(sample_weight, (int, float)):
-            self.total.add_(values.sum(dtype=torch.float32), alpha=sample_weight)
-            self.count += sample_weight * values.numel()
-        else:
-            weight = torch.as_tensor(sample_weight, device=values.device, dtype=torch.float32)
-            weight = weight.reshape(weight.shape + (1,) * (values.dim() - weight.dim()))
-            weight = torch.broadcast_to(weight, values.shape)
-            self.total.add_((values.float() * weight).sum())
-            self.count = self.count + weight.sum()
-
-    def result(self):
-        if self.total is None:
-            return torch.tensor(0.0)
-        return self.total / (self.count if isinstance(self.count, torch.Tensor) else max(self.count, 1e-12))
-
-
-class MeanMetricWrapper(Mean):
-    """Mean of a per-sample function ``fn(y_true, y_pred, **kwargs)``."""
-
-    def __init__(self, fn, name=None, **kwargs):
-        super().__init__(name=name or getattr(fn, "__name__", type(fn).__name__))
-        self.fn = fn
-        self.fn_kwargs = kwargs
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        super().update_state(self.fn(y_true, y_pred, **self.fn_kwargs), sample_weight)
-
-
-class Accuracy(MeanMetricWrapper):
-    """Fraction of predictions exactly equal to the targets."""
-
-    def __init__(self, name="accuracy"):
-        super().__init__(accuracy, name=name)
-
-
-class BinaryAccuracy(MeanMetricWrapper):
-    """Fraction of ``(y_pred > threshold) == y_true``. Use ``threshold=0.0`` for logits."""
-
-    def __init__(self, name="binary_accuracy", threshold=0.5):
-        super().__init__(binary_accuracy, name=name, threshold=threshold)
-        self.threshold = threshold
-
-
-class CategoricalAccuracy(MeanMetricWrapper):
-    """Fraction of samples whose predicted class (argmax) matches one-hot targets."""
-
-    def __init__(self, name="categorical_accuracy"):
-        super().__init__(categorical_accuracy, name=name)
-
-
-class SparseCategoricalAccuracy(MeanMetricWrapper):
-    """Fraction of samples whose predicted class (argmax) equals the integer label."""
-
-    def __init__(self, name="sparse_categorical_accuracy"):
-        super().__init__(sparse_categorical_accuracy, name=name)
-
-
-class MeanAbsoluteError(MeanMetricWrapper):
-    """Mean absolute error."""
-
-    def __init__(self, name="mean_absolute_error"):
-        super().__init__(losses_module.mean_absolute_error, name=name)
-
-
-class MeanSquaredError(MeanMetricWrapper):
-    """Mean squared error."""
-
-    def __init__(self, name="mean_squared_error"):
-        super().__init__(_squared_error, name=name)
-
-
-class RootMeanSquaredError(Mean):
-    """Square root of the mean squared error over everything seen."""
-
-    def __init__(self, name="root_mean_squared_error"):
-        super().__init__(name=name)
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        super().update_state(_squared_error(y_true, y_pred), sample_weight)
-
-    def result(self):
-        return torch.sqrt(super().result())
+_ACCURACY = ("accuracy", "acc")
+#: Every metric name ``compile`` accepts.
+NAMES = sorted(set(ALL_OBJECTS_DICT) | set(FUNCTIONS) | set(_ACCURACY))
 
 
 class _TorchStyleMetric(Mean):
@@ -228,38 +56,20 @@ class _TorchStyleMetric(Mean):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         if y_true.is_floating_point():
-            y_true = losses_module._align(y_true, y_pred)
+            y_true = compiled_losses._align(y_true, y_pred)
         super().update_state(self.fn(y_pred, y_true), sample_weight)
 
 
-_FACTORIES = {
-    "binary_accuracy": BinaryAccuracy,
-    "categorical_accuracy": CategoricalAccuracy,
-    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
-    "mae": MeanAbsoluteError,
-    "mean_absolute_error": MeanAbsoluteError,
-    "mse": MeanSquaredError,
-    "mean_squared_error": MeanSquaredError,
-    "rmse": RootMeanSquaredError,
-    "root_mean_squared_error": RootMeanSquaredError,
-    "binary_crossentropy": lambda name: MeanMetricWrapper(losses_module.binary_crossentropy, name),
-    "categorical_crossentropy": lambda name: MeanMetricWrapper(losses_module.categorical_crossentropy, name),
-    "sparse_categorical_crossentropy": lambda name: MeanMetricWrapper(
-        losses_module.sparse_categorical_crossentropy, name),
-}
-_ACCURACY = ("accuracy", "acc")
-NAMES = sorted(list(_FACTORIES) + list(_ACCURACY))
-
-
 def check(identifier, where="compile"):
-    """Raises a clear error for a metric spec that :func:`get` cannot resolve."""
+    """Raises a clear error for a metric spec that :func:`resolve` cannot resolve."""
     if isinstance(identifier, str):
-        if identifier not in _FACTORIES and identifier not in _ACCURACY:
+        if identifier not in NAMES and ">" not in identifier:
             raise ValueError(
                 f"{where}: unknown metric {identifier!r}. Valid names: {NAMES}. Fix: use one of "
-                "them, a tkl.training.metrics.Metric object or a callable fn(y_true, y_pred)."
+                "them, a tkl.metrics.Metric object, a registered function ('my_pkg>my_metric') or a "
+                "callable fn(y_true, y_pred)."
             )
-    elif not (isinstance(identifier, Metric) or callable(identifier)):
+    elif not (isinstance(identifier, (Metric, dict)) or callable(identifier)):
         raise TypeError(
             f"{where}: a metric must be a name, a Metric object or a callable, received "
             f"{identifier!r} (of type {type(identifier).__name__})."
@@ -268,11 +78,12 @@ def check(identifier, where="compile"):
 
 def _accuracy_for(loss, y_true, y_pred, name):
     """Keras's choice of accuracy: from the loss when it tells, else from the shapes."""
-    if isinstance(loss, losses_module.BinaryCrossentropy) or isinstance(loss, nn.BCELoss):
+    if isinstance(loss, (losses_module.BinaryCrossentropy, losses_module.BinaryFocalCrossentropy,
+                         nn.BCELoss)):
         return BinaryAccuracy(name=name, threshold=0.0 if getattr(loss, "from_logits", False) else 0.5)
     if isinstance(loss, nn.BCEWithLogitsLoss):
         return BinaryAccuracy(name=name, threshold=0.0)
-    if isinstance(loss, losses_module.CategoricalCrossentropy):
+    if isinstance(loss, (losses_module.CategoricalCrossentropy, losses_module.CategoricalFocalCrossentropy)):
         return CategoricalAccuracy(name=name)
     if isinstance(loss, losses_module.SparseCategoricalCrossentropy):
         return SparseCategoricalAccuracy(name=name)
@@ -283,23 +94,28 @@ def _accuracy_for(loss, y_true, y_pred, name):
     return CategoricalAccuracy(name=name)
 
 
-def get(identifier, loss=None, y_true=None, y_pred=None):
-    """A :class:`Metric` for a name, Metric object or callable.
+def resolve(identifier, loss=None, y_true=None, y_pred=None):
+    """The :class:`~torch_keraslike.metrics.Metric` ``compile`` uses for ``identifier``.
 
     ``"accuracy"``/``"acc"`` need the output's ``loss`` and a batch of ``y_true`` and
-    ``y_pred`` to pick the right accuracy.
+    ``y_pred`` to pick the right accuracy. A name becomes the metric's log name.
     """
     check(identifier)
-    if isinstance(identifier, str):
-        if identifier in _ACCURACY:
-            return _accuracy_for(loss, y_true, y_pred, identifier)
-        return _FACTORIES[identifier](name=identifier)
-    if isinstance(identifier, Metric):
-        return identifier
-    name = getattr(identifier, "__name__", None) or losses_module._snake(type(identifier).__name__)
-    if losses_module._torch_style(identifier):
-        return _TorchStyleMetric(identifier, name)
-    return MeanMetricWrapper(identifier, name=name)
+    if isinstance(identifier, str) and identifier in _ACCURACY:
+        return _accuracy_for(loss, y_true, y_pred, identifier)
+    found = get(identifier)
+    if isinstance(found, Metric):
+        if isinstance(identifier, str):
+            found.name = identifier
+        return found
+    name = identifier if isinstance(identifier, str) else (
+        getattr(found, "__name__", None) or getattr(found, "name", None)
+        or to_snake_case(type(found).__name__))
+    if isinstance(found, Loss):
+        return MeanMetricWrapper(found, name=name)
+    if compiled_losses._torch_style(found):
+        return _TorchStyleMetric(found, name)
+    return MeanMetricWrapper(found, name=name)
 
 
 # ----------------------------------------------------------- compiled metrics
@@ -312,11 +128,13 @@ class CompiledMetrics:
             ``{output_name: spec or list of specs}``.
     """
 
-    def __init__(self, metrics):
+    def __init__(self, metrics, prefix=""):
         self.spec = metrics
         for item in self._all_specs(metrics):
             check(item)
         self.entries = []
+        self.output_names = []
+        self.prefix = prefix  # "weighted_" for compile's weighted_metrics
 
     @staticmethod
     def _all_specs(spec):
@@ -353,22 +171,36 @@ class CompiledMetrics:
                 )
             per_output = [_as_list(item) for item in spec]
         entries, seen = [], set()
+        self.output_names = list(output_names)
         for index, items in enumerate(per_output):
             for item in items:
                 if targets[index] is None:
                     continue
-                metric = get(item, losses_by_index.get(index), targets[index], preds[index])
+                metric = resolve(item, losses_by_index.get(index), targets[index], preds[index])
                 if id(metric) in seen:
                     metric = copy.deepcopy(metric)
                 seen.add(id(metric))
                 metric.reset_state()
                 log_name = metric.name if count == 1 else f"{output_names[index]}_{metric.name}"
+                log_name = self.prefix + log_name
+                _probe(metric, log_name, targets[index], preds[index])
                 entries.append((index, metric, log_name))
         self.entries = entries
 
-    def update(self, targets, preds):
-        for index, metric, _ in self.entries:
-            metric.update_state(targets[index], preds[index])
+    def update(self, targets, preds, sample_weight=None):
+        """Updates every metric; ``sample_weight`` (compile's ``weighted_metrics``) is one
+        array of weights per sample, or a list/dict of them per output."""
+        if sample_weight is None:
+            for index, metric, _ in self.entries:
+                metric.update_state(targets[index], preds[index])
+            return
+        for index, metric, name in self.entries:
+            weight = sample_weight
+            if isinstance(sample_weight, (list, tuple)):
+                weight = sample_weight[index]
+            elif isinstance(sample_weight, dict):
+                weight = sample_weight.get(self.output_names[index])
+            metric.update_state(targets[index], preds[index], sample_weight=weight)
 
     def reset(self):
         for _, metric, _ in self.entries:
@@ -381,6 +213,34 @@ class CompiledMetrics:
     def results(self):
         """``{log_name: result tensor}``."""
         return {name: metric.result() for _, metric, name in self.entries}
+
+
+def _probe(metric, log_name, target, pred):
+    """Runs a copy of ``metric`` on the first batch, so that a metric that cannot take
+    these targets fails before training with its name and the shapes, and one whose
+    result the logs cannot hold (a dict, several values) is refused. The metric itself
+    is left unchanged."""
+    probe = copy.deepcopy(metric)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # warnings about this partial result are not the user's
+            probe.update_state(target, pred)
+            result = probe.result()
+    except Exception as error:  # noqa: BLE001 - re-raised with the metric and the shapes
+        raise ValueError(
+            f"compile: the metric {log_name!r} ({type(metric).__name__}) failed on the first batch: "
+            f"y_pred has shape {tuple(pred.shape)} ({dtype_name(pred.dtype)}), y_true has shape "
+            f"{tuple(target.shape)} ({dtype_name(target.dtype)}): {error}"
+        ) from error
+    if not isinstance(result, torch.Tensor) or result.numel() != 1:
+        what = (f"a dict {sorted(result)}" if isinstance(result, dict) else
+                f"a value of shape {tuple(result.shape)}" if isinstance(result, torch.Tensor) else repr(result))
+        raise ValueError(
+            f"compile: the metric {log_name!r} ({type(metric).__name__}) returns {what}, but the logs of "
+            "fit/evaluate hold one number per metric. Fix: configure it to give one number (e.g. "
+            "F1Score(average='macro'), Precision(thresholds=0.5)), or compute it outside compile "
+            "(metric.update_state(y, model.predict(x)))."
+        )
 
 
 def _as_list(spec):

@@ -18,7 +18,8 @@ _JIT_KEYS = ("backend", "fullgraph", "dynamic", "mode", "options")
 class TrainState:
     """What ``compile`` configured, and the running state of the current run."""
 
-    def __init__(self, optimizer, loss, metrics, jit, distribute=None, auto_scale_loss=True):
+    def __init__(self, optimizer, loss, metrics, jit, distribute=None, auto_scale_loss=True,
+                 weighted_metrics=None):
         self.optimizer_spec = optimizer
         ready = isinstance(optimizer, torch.optim.Optimizer) and not (
             isinstance(optimizer, optimizers.Optimizer) and not optimizer.built)
@@ -31,6 +32,8 @@ class TrainState:
         self.low_precision = False  # some layer computes in float16/bfloat16
         self.loss = loss
         self.metrics = metrics
+        # compile's weighted_metrics: updated with the batches' sample weights.
+        self.weighted_metrics = weighted_metrics
         self.jit = jit
         self.compiled = {}
         self.bound = False
@@ -39,6 +42,7 @@ class TrainState:
         self.loss_tracker = Mean("loss")
         self.output_trackers = []
         self.validated = {}  # batch signature -> output shapes/dtypes of the dry run
+        self.custom_loss = False  # the model overrides compute_loss (set by compile)
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -61,36 +65,57 @@ class TrainState:
         for tracker in self.output_trackers:
             tracker.reset_state()
         self.metrics.reset()
+        if self.weighted_metrics is not None:
+            self.weighted_metrics.reset()
 
-    def record(self, total, per_output, y, y_pred, count):
-        """Accumulates the step's loss and metrics (no host sync)."""
+    def record_loss(self, total, per_output, count):
+        """Accumulates the step's loss (no host sync)."""
         self.loss_tracker.update_state(total, count)
         if per_output is not None:
             for tracker, value in zip(self.output_trackers, per_output):
                 tracker.update_state(value, count)
-        if self.metrics.entries:
+
+    def update_metrics(self, y, y_pred, sample_weight=None):
+        """Updates the compiled metrics (and weighted metrics) with a batch (no host sync)."""
+        weighted = self.weighted_metrics is not None and self.weighted_metrics.entries
+        if self.metrics.entries or weighted:
             with torch.no_grad():
                 targets = self.loss.flat_targets(y) if self.loss is not None else flat(y)
-                self.metrics.update(targets, flat(y_pred))
+                preds = flat(y_pred)
+                if self.metrics.entries:
+                    self.metrics.update(targets, preds)
+                if weighted:
+                    self.weighted_metrics.update(targets, preds, sample_weight)
+
+    def record(self, total, per_output, y, y_pred, count, sample_weight=None):
+        """Accumulates the step's loss and metrics (no host sync)."""
+        self.record_loss(total, per_output, count)
+        self.update_metrics(y, y_pred, sample_weight)
+
+    def metric_objects(self):
+        """The loss tracker, per-output loss trackers and compiled metrics."""
+        objects = [self.loss_tracker] + self.output_trackers + [m for _, m, _ in self.metrics.entries]
+        if self.weighted_metrics is not None:
+            objects += [m for _, m, _ in self.weighted_metrics.entries]
+        return objects
 
     def result_tensors(self):
         results = {"loss": self.loss_tracker.result()}
         for tracker in self.output_trackers:
             results[tracker.name] = tracker.result()
         results.update(self.metrics.results())
+        if self.weighted_metrics is not None:
+            results.update(self.weighted_metrics.results())
         return results
 
     def logs(self):
         """The running values as Python floats (syncs with the device)."""
         return {key: float(value) for key, value in self.result_tensors().items()}
 
-    def global_logs(self, model):
-        """:meth:`logs` summed over every process of a distributed run (collective)."""
-        return self.dist.reduce_logs(self, model)
-
     @property
     def names(self):
-        return ["loss"] + [t.name for t in self.output_trackers] + self.metrics.names
+        weighted = [] if self.weighted_metrics is None else self.weighted_metrics.names
+        return ["loss"] + [t.name for t in self.output_trackers] + self.metrics.names + weighted
 
 
 def jit_options(jit_compile, jit_backend, run_eagerly):

@@ -30,6 +30,7 @@ import contextlib
 import functools
 import numbers
 import operator
+import warnings
 
 import torch
 from torch.nn.parameter import UninitializedTensorMixin
@@ -42,11 +43,19 @@ from . import distributed, mixed_precision, optimizers
 from .data import (ArrayAdapter, DataLoader, concat_batches, flatten, make_adapter, map_structure,
                    num_samples, to_device)
 from .losses import CompiledLoss
-from .metrics import CompiledMetrics, Mean, flat
+from .metrics import CompiledMetrics, Mean, Metric, flat
 from .progbar import ProgressBar, resolve_verbose
 from .train_state import TrainState, check_int, jit_options
 
-__all__ = ["Trainer"]
+__all__ = ["Trainer", "unpack_x_y_sample_weight"]
+
+# Arguments that only torch.compile takes: model.compile(backend=...) is torch's compile.
+_TORCH_COMPILE_OPTIONS = ("backend", "fullgraph", "dynamic", "mode", "options", "disable")
+
+_NO_TRAINABLE_WEIGHTS = (
+    'The model "{name}" does not have any trainable weights{why}, so {where}() will not change '
+    "it. Fix: set layer.trainable = True on the layers to train."
+)
 
 _NOT_COMPILED = """\
 You must call compile(optimizer, loss) before {where}() on model "{name}", so the model knows \
@@ -59,16 +68,16 @@ class Trainer:
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer=None, loss=None, metrics=None, jit_compile=False, *, loss_weights=None,
-                jit_backend=None, run_eagerly=None, auto_scale_loss=True, distribute=None, **kwargs):
-        """Configures the model for training (Keras), or compiles its forward (torch).
+                weighted_metrics=None, jit_backend=None, run_eagerly=None, steps_per_execution=1,
+                auto_scale_loss=True, distribute=None, **kwargs):
+        """Configures the model for training: Keras's ``compile``.
 
-        Two meanings, told apart by the arguments:
-
-        - ``model.compile()`` with **no optimizer and no loss** (and at most
-          ``torch.compile`` options such as ``backend=``, ``fullgraph=``, ``dynamic=``,
-          ``mode=``) is torch's ``nn.Module.compile``: the forward is compiled in place.
-        - with an optimizer or a loss it is Keras's training configuration, used by
-          :meth:`fit`, :meth:`evaluate` and :meth:`train_on_batch`.
+        ``model.compile()`` without arguments is Keras's too (``optimizer="rmsprop"``,
+        no loss: a model trained by its own ``add_loss`` losses, or a custom
+        ``train_step``), so that a ``compile`` override calling ``super().compile()``
+        works as in Keras. torch's in-place ``nn.Module.compile`` is
+        :meth:`torch_compile`; ``model.compile(backend=..., fullgraph=...)`` with only
+        ``torch.compile`` options (and no Keras argument) is forwarded to it.
 
         Args:
             optimizer: ``"adam"``, ``"sgd"``, ``"rmsprop"`` (Keras's default when only a
@@ -84,12 +93,17 @@ class Trainer:
                 dict keyed by output name. None: train on the model's own losses.
             metrics: list of names (``"accuracy"``, ``"mae"``...), ``Metric`` objects or
                 callables; several outputs: one entry per output, or a dict by name.
+            weighted_metrics: metrics updated with the batches' sample weights
+                (``fit(sample_weight=...)``, ``class_weight=``); logged under their
+                name, or ``weighted_<name>`` when ``metrics`` has the same one.
             jit_compile: True runs the training, test and predict steps through
                 ``torch.compile`` (default backend ``"inductor"``); a dict gives its
                 options, e.g. ``{"backend": "eager"}``. False or ``"auto"``: eager.
             loss_weights: list or dict weighting each output's loss.
             jit_backend: shortcut for the ``torch.compile`` backend of ``jit_compile``.
             run_eagerly: True turns ``jit_compile`` off (debugging).
+            steps_per_execution: accepted for Keras code; every step runs on its own
+                here (torch has no multi-step execution), so callbacks see each batch.
             auto_scale_loss: under the ``"mixed_float16"`` policy, scale the loss with
                 torch's ``GradScaler`` (Keras's ``LossScaleOptimizer``).
             distribute: ``None``/``"auto"`` (DDP when a ``torch.distributed`` process
@@ -106,17 +120,21 @@ class Trainer:
             >>> type(model.optimizer).__name__
             'Adam'
         """
-        if (optimizer is None and loss is None and metrics is None and jit_compile is False
-                and loss_weights is None and jit_backend is None and run_eagerly is None
-                and distribute is None):
-            return super().compile(**kwargs)
+        keras_arguments = not (
+            optimizer is None and loss is None and metrics is None and jit_compile is False
+            and loss_weights is None and weighted_metrics is None and jit_backend is None
+            and run_eagerly is None and distribute is None)
+        if kwargs and not keras_arguments and set(kwargs) <= set(_TORCH_COMPILE_OPTIONS):
+            return self.torch_compile(**kwargs)
         if kwargs:
             raise TypeError(
                 f"compile() got unexpected keyword argument(s) {sorted(kwargs)}. Keras's "
-                "compile takes optimizer, loss, metrics, jit_compile, loss_weights, jit_backend "
-                "and run_eagerly; torch.compile options go into jit_compile={'backend': ...}, or "
-                "call model.compile(backend=...) without optimizer and loss to compile the forward."
+                "compile takes optimizer, loss, metrics, loss_weights, weighted_metrics, "
+                "jit_compile, jit_backend, run_eagerly, steps_per_execution, auto_scale_loss and "
+                "distribute; torch.compile options go into jit_compile={'backend': ...}, or use "
+                "model.torch_compile(backend=...) to compile the forward in place."
             )
+        check_int(steps_per_execution, "steps_per_execution", "compile", 1)
         if loss is None and loss_weights is not None:
             raise ValueError("compile: loss_weights was given without a loss. Fix: pass loss=... too.")
         state = TrainState(
@@ -126,18 +144,31 @@ class Trainer:
             jit=jit_options(jit_compile, jit_backend, run_eagerly),
             distribute=distribute,
             auto_scale_loss=auto_scale_loss,
+            weighted_metrics=None if weighted_metrics is None else CompiledMetrics(weighted_metrics),
         )
         distributed.check_mode(distribute, "compile")
         if not self._unbuilt_layer_names():
             self._tkl_make_optimizer(state)
+        state.custom_loss = type(self).compute_loss is not Trainer.compute_loss
         vars(self)["_tkl_train"] = state
         return None
 
+    def torch_compile(self, *args, **kwargs):
+        """torch's ``nn.Module.compile``: compiles the model's forward in place (its
+        exceptions surface as themselves, as with ``tkl.function``)."""
+        return super().compile(*args, **kwargs)
+
     @property
     def optimizer(self):
-        """The ``torch.optim`` optimizer (None before compile, or until the model is built)."""
+        """The ``torch.optim`` optimizer (None before compile). A named optimizer is
+        created from the model's weights once the model is built (the first read after
+        that creates it, so a custom ``train_step`` can use it right after its forward)."""
         state = vars(self).get("_tkl_train")
-        return None if state is None else state.optimizer
+        if state is None:
+            return None
+        if state.optimizer is None and not self._unbuilt_layer_names():
+            self._tkl_make_optimizer(state)
+        return state.optimizer
 
     @property
     def compiled(self):
@@ -146,17 +177,85 @@ class Trainer:
 
     @property
     def metrics(self):
-        """The loss tracker and the compiled metrics (``Metric`` objects)."""
+        """Keras's list: the loss tracker, the per-output loss trackers and the compiled
+        metrics, then the ``Metric`` objects kept as attributes of the model (the
+        trackers of a custom ``train_step``)."""
         state = vars(self).get("_tkl_train")
-        if state is None:
-            return []
-        return [state.loss_tracker] + state.output_trackers + [m for _, m, _ in state.metrics.entries]
+        own = [] if state is None else state.metric_objects()
+        known = {id(m) for m in own}
+        return own + [m for m in vars(self).values() if isinstance(m, Metric) and id(m) not in known]
 
     @property
     def metrics_names(self):
         """Names of the logged values: ``["loss", ...]``."""
+        return list(self._tkl_metric_log_names())
+
+    def _tkl_metric_log_names(self):
+        """``{log name: metric}`` for :attr:`metrics` (compiled metrics of several outputs
+        are logged as ``<output>_<metric>``)."""
         state = vars(self).get("_tkl_train")
-        return [] if state is None else state.names
+        names = {}
+        if state is not None:
+            names.update({id(state.loss_tracker): "loss"})
+            names.update({id(t): t.name for t in state.output_trackers})
+            for compiled in (state.metrics, state.weighted_metrics):
+                if compiled is not None:
+                    names.update({id(m): name for _, m, name in compiled.entries})
+        return {names.get(id(m), m.name): m for m in self.metrics}
+
+    def reset_metrics(self):
+        """Resets every metric of :attr:`metrics` (done at the start of each epoch and
+        of each evaluation)."""
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def get_metrics_result(self):
+        """``{name: value tensor}`` of every metric of :attr:`metrics` (a metric whose
+        result is a dict contributes its entries)."""
+        results = {}
+        for name, metric in self._tkl_metric_log_names().items():
+            value = metric.result()
+            if isinstance(value, dict):
+                results.update(value)
+            else:
+                results[name] = value
+        return results
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The total loss of a batch: the compiled loss (weighted by ``sample_weight``)
+        plus the model's own losses (``add_loss``, regularizers), as Keras's
+        ``Model.compute_loss``; override it for a custom loss, call it from a custom
+        ``train_step``.
+
+        Raises:
+            ValueError: there is no loss at all (no compiled loss, no model loss).
+        """
+        total, _ = self._tkl_total_loss(self._tkl_bound_state(y, y_pred), y, y_pred, sample_weight)
+        if total is None:
+            raise ValueError(
+                f'No loss to compute for model "{self.name}": compile() got no loss and the model '
+                "adds none (add_loss, regularizers). Provide a `loss` argument in `compile()`."
+            )
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Updates the compiled metrics with a batch and returns
+        :meth:`get_metrics_result` (Keras's ``Model.compute_metrics``)."""
+        state = self._tkl_bound_state(y, y_pred)
+        if state is not None:
+            state.update_metrics(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def _tkl_bound_state(self, y, y_pred):
+        """The training state with its losses/metrics matched to ``y_pred``'s outputs
+        (matched on first use, when a custom step skipped the first-batch dry run)."""
+        state = vars(self).get("_tkl_train")
+        if state is not None and not state.bound and y_pred is not None:
+            names = self._tkl_output_names(y_pred)
+            if state.loss is not None:
+                state.loss.bind(names)
+            self._tkl_bind(state, names, y, y_pred)
+        return state
 
     def _tkl_state(self, where, what):
         state = vars(self).get("_tkl_train")
@@ -176,10 +275,7 @@ class Trainer:
         params = list(self.parameters())
         if state.optimizer is None:
             if not params:
-                raise ValueError(
-                    f'Model "{self.name}" has no weights, so there is nothing for the optimizer to '
-                    "train. Fix: check that the model's layers have weights."
-                )
+                return  # nothing to optimise (fit warns, as Keras does)
             state.optimizer = state.optimizer_spec.create(params)
         if isinstance(state.optimizer, optimizers.Optimizer):
             state.optimizer.set_variable_names(self.named_parameters())
@@ -215,7 +311,7 @@ class Trainer:
         """Dry run of one batch (eval mode, no grad): builds the model, checks inputs and
         targets, matches losses/metrics to the outputs and creates the optimizer."""
         state = vars(self)["_tkl_train"]
-        x, y = batch
+        x, y = batch[0], batch[1]
         device = self._tkl_model_device()
         x, y = to_device(x, device), to_device(y, device)
         with torch.no_grad(), _run_mode(self, False):
@@ -236,7 +332,7 @@ class Trainer:
             if state.model_losses is None:
                 # Kept for the whole compile: a compiled step guards on this object.
                 state.model_losses = LossCollector(self)
-            if state.loss is None and not state.model_losses():
+            if state.loss is None and not state.model_losses() and not state.custom_loss:
                 raise ValueError(
                     f'{where}: model "{self.name}" has no loss: compile() got no loss and '
                     "the model adds none (add_loss, regularizers). Fix: "
@@ -255,7 +351,7 @@ class Trainer:
         specs = state.validated.get(_signature(batch))
         if specs is None or (training and state.optimizer is None):
             return self._tkl_prepare(batch, where, training)
-        x, y = batch
+        x, y = batch[0], batch[1]
         if state.loss is not None:
             # Same shapes as a checked batch: only the target values (class ranges) can
             # differ; they are checked against shape-only stand-ins of the outputs.
@@ -267,12 +363,11 @@ class Trainer:
         return self._tkl_model_device()
 
     def _tkl_check_trainable(self, where):
-        if not any(p.requires_grad for p in self.parameters()):
-            raise ValueError(
-                f'{where}: model "{self.name}" has no trainable weights: all of them are frozen '
-                "(trainable=False), so training cannot change anything. Fix: set "
-                "layer.trainable = True on the layers to train, or use evaluate()."
-            )
+        """Warns, as Keras does, when training cannot change the model."""
+        params = list(self.parameters())
+        if not any(p.requires_grad for p in params):
+            why = " (all of them are frozen: trainable=False)" if params else ""
+            warnings.warn(_NO_TRAINABLE_WEIGHTS.format(name=self.name, why=why, where=where), stacklevel=4)
 
     def _tkl_bind(self, state, names, y, y_pred):
         """Creates the metrics (and per-output loss trackers) for the model's outputs."""
@@ -286,50 +381,77 @@ class Trainer:
         if len(targets) < len(names):
             targets = list(targets) + [None] * (len(names) - len(targets))
         state.metrics.bind(names, losses_by_index, targets, flat(y_pred))
+        if state.weighted_metrics is not None:
+            state.weighted_metrics.bind(names, losses_by_index, targets, flat(y_pred))
+            plain = set(state.metrics.names)
+            # As Keras: a weighted metric is "weighted_<name>" when an unweighted one has its name.
+            state.weighted_metrics.entries = [
+                (index, metric, f"weighted_{name}" if name in plain else name)
+                for index, metric, name in state.weighted_metrics.entries]
         state.output_names = names
         state.bound = True
 
     # ------------------------------------------------------------------- steps
-    def _tkl_forward_loss(self, x, y, training):
+    def _tkl_total_loss(self, state, y, y_pred, sample_weight=None):
+        """``(total, per_output)``: the compiled loss plus the model's own losses."""
+        total, per_output = (None, None)
+        if state is not None and state.loss is not None:
+            total, per_output = state.loss(y, y_pred, sample_weight)
+        collector = state.model_losses if state is not None and state.model_losses is not None \
+            else LossCollector(self)
+        extra = collector()
+        if extra:
+            penalty = functools.reduce(operator.add, extra)
+            total = penalty if total is None else total + penalty
+        return total, per_output
+
+    def _tkl_forward_loss(self, x, y, sample_weight, training):
         state = self.__dict__["_tkl_train"]
         runner = state.ddp if training and state.ddp is not None else self
         y_pred = runner(x, training=training)
         if state.low_precision:
             y_pred = mixed_precision.float32_outputs(y_pred)
-        total, per_output = (None, None) if state.loss is None else state.loss(y, y_pred)
-        extra = state.model_losses()
-        if extra:
-            penalty = functools.reduce(operator.add, extra)
-            total = penalty if total is None else total + penalty
+        if state.custom_loss:
+            # A compute_loss override (Keras's customisation point) is the loss.
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training), None, y_pred
+        total, per_output = self._tkl_total_loss(state, y, y_pred, sample_weight)
         return total, per_output, y_pred
 
     def train_step(self, data):
-        """One optimizer step on ``data = (x, y)``; accumulates loss and metrics.
+        """One optimizer step on ``data = (x, y)`` or ``(x, y, sample_weight)``;
+        accumulates loss and metrics.
 
-        Override it for custom training; a returned dict of numbers/tensors replaces
-        the logs of that step.
+        Override it for custom training (Keras 3's way: ``y_pred = self(x,
+        training=True)``, ``loss = self.compute_loss(...)``, ``loss.backward()``,
+        ``self.optimizer.apply(grads, self.trainable_weights)``, return
+        ``self.compute_metrics(...)``); the returned dict becomes the step's logs.
         """
         state = self.__dict__["_tkl_train"]
-        x, y = data
-        total, per_output, y_pred = state.function("forward_loss", self._tkl_forward_loss)(x, y, True)
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        total, per_output, y_pred = state.function("forward_loss", self._tkl_forward_loss)(
+            x, y, sample_weight, True)
         optimizer = state.optimizer
-        optimizer.zero_grad(set_to_none=True)
-        factor = getattr(optimizer, "loss_scale_factor", None)
-        scaled = total * factor if factor else total
-        if state.scaler is not None:
-            mixed_precision.scaled_backward_and_step(state.scaler, scaled, optimizer)
-        else:
-            scaled.backward()
-            optimizer.step()
-        state.record(total, per_output, y, y_pred, x.shape[0] if isinstance(x, torch.Tensor) else num_samples(x))
+        if optimizer is not None and total.requires_grad:  # else nothing to train (fit warns)
+            optimizer.zero_grad(set_to_none=True)
+            factor = getattr(optimizer, "loss_scale_factor", None)
+            scaled = total * factor if factor else total
+            if state.scaler is not None:
+                mixed_precision.scaled_backward_and_step(state.scaler, scaled, optimizer)
+            else:
+                scaled.backward()
+                optimizer.step()
+        count = x.shape[0] if isinstance(x, torch.Tensor) else num_samples(x)
+        state.record(total, per_output, y, y_pred, count, sample_weight)
 
     def test_step(self, data):
-        """Loss and metrics of ``data = (x, y)`` without training."""
+        """Loss and metrics of ``data = (x, y)`` or ``(x, y, sample_weight)`` without
+        training."""
         state = self.__dict__["_tkl_train"]
-        x, y = data
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         with torch.no_grad():
-            total, per_output, y_pred = state.function("forward_loss", self._tkl_forward_loss)(x, y, False)
-            state.record(total, per_output, y, y_pred, num_samples(x))
+            total, per_output, y_pred = state.function("forward_loss", self._tkl_forward_loss)(
+                x, y, sample_weight, False)
+            state.record(total, per_output, y, y_pred, num_samples(x), sample_weight)
 
     def predict_step(self, x):
         """The model's outputs for the inputs ``x`` (no grad)."""
@@ -344,8 +466,9 @@ class Trainer:
 
     # --------------------------------------------------------------------- fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0,
-            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, distribute=None):
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1, distribute=None):
         """Trains the model for ``epochs`` epochs.
 
         Args:
@@ -358,12 +481,19 @@ class Trainer:
             callbacks: list of ``tkl.callbacks.Callback``.
             validation_split: fraction of the array samples (the last ones, before
                 shuffling) held out for validation.
-            validation_data: ``(x_val, y_val)`` or a DataLoader; evaluated after each epoch.
+            validation_data: ``(x_val, y_val)``, ``(x_val, y_val, sample_weight_val)`` or a
+                DataLoader; evaluated after each epoch.
             shuffle: reshuffle array samples every epoch.
+            class_weight: ``{class index: weight}`` weighting the loss of each sample by
+                its class (single-output models with array targets).
+            sample_weight: one weight per sample (a 1-D array), weighting the loss (and
+                compile's ``weighted_metrics``).
             initial_epoch: epoch to start from (to resume training).
             steps_per_epoch: steps per epoch; the data restart when they run out.
             validation_steps: validation steps per epoch (default: all the data).
             validation_batch_size: batch size of array validation data.
+            validation_freq: validate every ``validation_freq`` epochs (an int), or after
+                the epochs in a list (1-based), as Keras.
             distribute: overrides ``compile(distribute=...)`` for this run: ``"ddp"``,
                 ``"fsdp"``, ``"auto"`` or False (see
                 :mod:`~torch_keraslike.training.distributed`). Under ``torch.distributed``
@@ -385,7 +515,9 @@ class Trainer:
             raise ValueError(
                 f"fit: validation_split must be a float in [0, 1), received {validation_split!r}."
             )
-        train = make_adapter(x, y, batch_size, shuffle, "fit")
+        train = make_adapter(x, y, batch_size, shuffle, "fit", sample_weight=sample_weight,
+                             class_weight=class_weight)
+        validate_epochs = _validation_epochs(validation_freq)
         dist = self._tkl_distribution(state, "fit", distribute)
         val = None
         if validation_data is not None:
@@ -401,12 +533,17 @@ class Trainer:
         val = None if val is None else dist.shard(val, False)
         if dist.active and not dist_env.is_primary():
             verbose = 0  # one progress bar per job: rank 0's
-        device = self._tkl_ensure_prepared(train.peek(), "fit", training=True)
-        if dist.active:
-            dist.runner(self, state)
-        if val is not None:
+        if self._tkl_custom_step("train_step"):
+            # A custom train_step owns its forward, loss and targets: no dry run, no
+            # target checks; the optimizer is created when the step first reads it.
+            device = self._tkl_model_device()
+        else:
+            device = self._tkl_ensure_prepared(train.peek(), "fit", training=True)
+            if dist.active:
+                dist.runner(self, state)
+        if val is not None and not self._tkl_custom_step("test_step"):
             self._tkl_ensure_prepared(val.peek(), "fit(validation_data)", training=False)
-        names = state.names
+        names = self.metrics_names
         steps = steps_per_epoch or train.num_batches
         cbs = callbacks_module.CallbackList(
             callbacks, add_history=True, model=self, verbose=verbose, epochs=epochs, steps=steps,
@@ -421,8 +558,10 @@ class Trainer:
             initial_epoch = vars(self).pop("_initial_epoch", None) or initial_epoch
             for epoch in range(initial_epoch, epochs):
                 train.set_epoch(epoch)
+                validate = val is not None and validate_epochs(epoch + 1)
                 logs = self._tkl_train_epoch(state, train, cbs, device, epoch, epochs, steps,
-                                             steps_per_epoch, verbose, val, validation_steps)
+                                             steps_per_epoch, verbose, val if validate else None,
+                                             validation_steps)
                 # Any process asking to stop (EarlyStopping sees the same global logs on
                 # all of them) stops every process after this epoch.
                 self.stop_training = dist.any(self.stop_training, self)
@@ -451,10 +590,13 @@ class Trainer:
         where = "fit(validation_data)"
         if isinstance(validation_data, DataLoader):
             return make_adapter(validation_data, where=where)
-        if isinstance(validation_data, (tuple, list)) and len(validation_data) == 2:
-            return make_adapter(validation_data[0], validation_data[1], batch_size, False, where)
+        if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
+            weights = validation_data[2] if len(validation_data) == 3 else None
+            return make_adapter(validation_data[0], validation_data[1], batch_size, False, where,
+                                sample_weight=weights)
         raise ValueError(
-            f"fit: validation_data must be a tuple (x_val, y_val) or a DataLoader, received "
+            f"fit: validation_data must be a tuple (x_val, y_val) or (x_val, y_val, "
+            f"sample_weight_val), or a DataLoader, received "
             f"{type(validation_data).__name__}"
             f"{f' of {len(validation_data)} elements' if isinstance(validation_data, (tuple, list)) else ''}. "
             "Fix: validation_data=(x_val, y_val)."
@@ -462,8 +604,8 @@ class Trainer:
 
     def _tkl_train_epoch(self, state, train, cbs, device, epoch, epochs, steps, steps_per_epoch,
                          verbose, val, validation_steps):
-        state.reset_metrics()
-        cbs.call("on_epoch_begin", epoch, None)
+        self.reset_metrics()
+        cbs.call("on_epoch_begin", epoch, {})
         bar = ProgressBar(steps, verbose, title=f"Epoch {epoch + 1}/{epochs}")
         begin_hooks = cbs.batch_hooks["on_train_batch_begin"]
         end_hooks = cbs.batch_hooks["on_train_batch_end"]
@@ -472,17 +614,17 @@ class Trainer:
         def current_logs():
             if user_logs is not None:
                 return {key: float(value) for key, value in user_logs.items()}
-            return state.logs()
+            return _floats(self.get_metrics_result())
 
         logs_fn = current_logs if bar.bar is not None else None
         train_step = self.train_step
         with _run_mode(self, True):
-            for step, (bx, by) in enumerate(train.batches(steps_per_epoch)):
+            for step, batch in enumerate(train.batches(steps_per_epoch)):
                 if begin_hooks:
-                    cbs.batch("on_train_batch_begin", step)
+                    cbs.batch("on_train_batch_begin", step, {})
                 if device is not None:
-                    bx, by = to_device(bx, device), to_device(by, device)
-                result = train_step((bx, by))
+                    batch = to_device(batch, device)
+                result = train_step(batch)
                 if result is not None:
                     user_logs = result
                 bar.update(logs_fn)
@@ -490,8 +632,7 @@ class Trainer:
                     cbs.batch("on_train_batch_end", step, current_logs())
                 if self.stop_training:
                     break
-        logs = (current_logs() if user_logs is not None or not state.dist.active
-                else state.global_logs(self))
+        logs = current_logs() if user_logs is not None else self._tkl_epoch_logs(state)
         if val is not None:
             val_logs = self._tkl_test_loop(state, val, cbs, device, validation_steps, None)
             logs.update({"val_" + key: value for key, value in val_logs.items()})
@@ -500,35 +641,55 @@ class Trainer:
         return logs
 
     def _tkl_test_loop(self, state, data, cbs, device, steps, bar):
-        state.reset_metrics()
-        cbs.call("on_test_begin", None)
+        self.reset_metrics()
+        cbs.call("on_test_begin", {})
         begin_hooks = cbs.batch_hooks["on_test_batch_begin"]
         end_hooks = cbs.batch_hooks["on_test_batch_end"]
-        logs_fn = state.logs if bar is not None and bar.bar is not None else None
+        user_logs = None
+
+        def current_logs():
+            if user_logs is not None:
+                return {key: float(value) for key, value in user_logs.items()}
+            return _floats(self.get_metrics_result())
+
+        logs_fn = current_logs if bar is not None and bar.bar is not None else None
         test_step = self.test_step
         with _run_mode(self, False):
-            for step, (bx, by) in enumerate(data.batches(steps)):
+            for step, batch in enumerate(data.batches(steps)):
                 if begin_hooks:
-                    cbs.batch("on_test_batch_begin", step)
+                    cbs.batch("on_test_batch_begin", step, {})
                 if device is not None:
-                    bx, by = to_device(bx, device), to_device(by, device)
-                test_step((bx, by))
+                    batch = to_device(batch, device)
+                result = test_step(batch)
+                if result is not None:
+                    user_logs = result
                 if bar is not None:
                     bar.update(logs_fn)
                 if end_hooks:
-                    cbs.batch("on_test_batch_end", step, state.logs())
-        logs = state.global_logs(self)
+                    cbs.batch("on_test_batch_end", step, current_logs())
+        logs = current_logs() if user_logs is not None else self._tkl_epoch_logs(state)
         cbs.call("on_test_end", logs)
         return logs
 
+    def _tkl_custom_step(self, name):
+        """Whether the model overrides ``train_step``/``test_step`` (Keras's custom loop)."""
+        return getattr(type(self), name) is not getattr(Trainer, name)
+
+    def _tkl_epoch_logs(self, state):
+        """The values of :attr:`metrics` at the end of an epoch or an evaluation: global
+        over the processes of a distributed run (one all_reduce), local otherwise."""
+        return state.dist.reduce_logs(self._tkl_metric_log_names())
+
     # ---------------------------------------------------------------- evaluate
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", steps=None, callbacks=None,
-                 return_dict=False, distribute=None):
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False, distribute=None):
         """Loss and metrics of the model on ``x``/``y`` (in ``eval()`` mode).
 
         Args:
             x, y, batch_size: as in :meth:`fit`.
             verbose: ``"auto"``/1 progress bar, 2 one line, 0 silent.
+            sample_weight: one weight per sample, weighting the loss (and
+                ``weighted_metrics``).
             steps: number of batches to evaluate (default: all).
             callbacks: list of callbacks (``on_test_*`` hooks).
             return_dict: return ``{name: value}`` instead of a scalar/list.
@@ -540,12 +701,15 @@ class Trainer:
         state = self._tkl_state("evaluate", "compute the loss")
         verbose = resolve_verbose(verbose, "evaluate")
         steps = check_int(steps, "steps", "evaluate", 1, allow_none=True)
-        data = make_adapter(x, y, batch_size, False, "evaluate")
+        data = make_adapter(x, y, batch_size, False, "evaluate", sample_weight=sample_weight)
         dist = self._tkl_distribution(state, "evaluate", distribute)
         data = dist.shard(data, False)
         if dist.active and not dist_env.is_primary():
             verbose = 0
-        device = self._tkl_ensure_prepared(data.peek(), "evaluate", training=False)
+        if self._tkl_custom_step("test_step"):
+            device = self._tkl_model_device()
+        else:
+            device = self._tkl_ensure_prepared(data.peek(), "evaluate", training=False)
         cbs = callbacks_module.CallbackList(callbacks, model=self, verbose=verbose,
                                             steps=steps or data.num_batches)
         bar = ProgressBar(steps or data.num_batches, verbose)
@@ -589,10 +753,11 @@ class Trainer:
         device = self._tkl_model_device()
         outputs = []
         with _run_mode(self, False):
-            cbs.call("on_predict_begin", None)
-            for step, (bx, _) in enumerate(data.batches(steps)):
+            cbs.call("on_predict_begin", {})
+            for step, batch in enumerate(data.batches(steps)):
+                bx = batch[0]
                 if begin_hooks:
-                    cbs.batch("on_predict_batch_begin", step)
+                    cbs.batch("on_predict_batch_begin", step, {})
                 out = self.predict_step(to_device(bx, device))
                 outputs.append(map_structure(lambda t: t.detach().cpu() if isinstance(t, torch.Tensor) else t, out))
                 bar.update()
@@ -600,7 +765,7 @@ class Trainer:
                     cbs.batch("on_predict_batch_end", step, {"outputs": out})
                 if device is None:
                     device = self._tkl_model_device()
-            cbs.call("on_predict_end", None)
+            cbs.call("on_predict_end", {})
         bar.finish()
         if dist.active:
             # Each process predicted its share: gathered back, every process returns all.
@@ -609,18 +774,22 @@ class Trainer:
         return concat_batches(outputs)
 
     # ---------------------------------------------------------- single batches
-    def _tkl_single_batch(self, x, y, where, training):
-        state = self._tkl_state(where, "train" if training else "compute the loss")
-        data = ArrayAdapter(x, y, where=where)
-        batch = (data.x, data.y)
-        device = self._tkl_ensure_prepared(batch, where, training)
-        batch = (to_device(batch[0], device), to_device(batch[1], device))
-        state.reset_metrics()
+    def _tkl_single_batch(self, x, y, where, training, sample_weight=None, class_weight=None):
+        self._tkl_state(where, "train" if training else "compute the loss")
+        data = ArrayAdapter(x, y, where=where, sample_weight=sample_weight, class_weight=class_weight)
+        batch = (data.x, data.y) if data.sample_weight is None else (data.x, data.y, data.sample_weight)
+        step = "train_step" if training else "test_step"
+        if self._tkl_custom_step(step):
+            device = self._tkl_model_device()
+        else:
+            device = self._tkl_ensure_prepared(batch, where, training)
+        batch = to_device(batch, device)
+        self.reset_metrics()
         with _run_mode(self, training):
-            (self.train_step if training else self.test_step)(batch)
-        return state
+            result = getattr(self, step)(batch)
+        return _floats(self.get_metrics_result() if result is None else result)
 
-    def train_on_batch(self, x, y=None, return_dict=False):
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One optimizer step on one batch; returns its loss (and metrics).
 
         Inputs and targets are checked like in :meth:`fit` the first time a batch of a
@@ -629,13 +798,13 @@ class Trainer:
         Returns:
             The loss, ``[loss, *metrics]``, or a dict with ``return_dict=True``.
         """
-        state = self._tkl_single_batch(x, y, "train_on_batch", training=True)
-        return _format_results(state.logs(), return_dict)
+        logs = self._tkl_single_batch(x, y, "train_on_batch", True, sample_weight, class_weight)
+        return _format_results(logs, return_dict)
 
-    def test_on_batch(self, x, y=None, return_dict=False):
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) of one batch, without training (``eval()`` mode)."""
-        state = self._tkl_single_batch(x, y, "test_on_batch", training=False)
-        return _format_results(state.logs(), return_dict)
+        logs = self._tkl_single_batch(x, y, "test_on_batch", False, sample_weight)
+        return _format_results(logs, return_dict)
 
 
 @contextlib.contextmanager
@@ -661,9 +830,47 @@ def _run_mode(model, training):
             module.training = not training
 
 
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from a batch ``(x,)``, ``(x, y)`` or
+    ``(x, y, sample_weight)`` (Keras's ``keras.utils.unpack_x_y_sample_weight``)."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError(
+        f"A batch must be x, (x,), (x, y) or (x, y, sample_weight); received a tuple of {len(data)} "
+        "elements. Fix: yield one of these structures from the data."
+    )
+
+
+def _floats(results):
+    return {key: float(value) for key, value in results.items()}
+
+
+def _validation_epochs(validation_freq):
+    """Keras's ``validation_freq``: an int (every n epochs) or a list of 1-based epochs."""
+    if isinstance(validation_freq, numbers.Integral) and not isinstance(validation_freq, bool) \
+            and validation_freq >= 1:
+        return lambda epoch: epoch % validation_freq == 0
+    if isinstance(validation_freq, (list, tuple, set)) and all(
+            isinstance(e, numbers.Integral) and not isinstance(e, bool) for e in validation_freq):
+        epochs = set(validation_freq)
+        return lambda epoch: epoch in epochs
+    raise ValueError(
+        f"fit: validation_freq must be a positive int or a list of epoch numbers, received "
+        f"validation_freq={validation_freq!r}."
+    )
+
+
 def _signature(batch):
     """Shapes (without the batch axis), dtypes and structure of a batch."""
-    x, y = batch
+    x, y = batch[0], batch[1]
     leaves = flatten(x) + ([] if y is None else flatten(y))
     keys = tuple(x) if isinstance(x, dict) else None
     return keys, tuple((tuple(t.shape[1:]), t.dtype) if isinstance(t, torch.Tensor) else type(t) for t in leaves)

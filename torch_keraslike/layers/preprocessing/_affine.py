@@ -8,7 +8,9 @@ layers here). Points outside the image follow ``fill_mode``:
 - ``"reflect"``: ``d c b a | a b c d | d c b a`` (about the edge of the last pixel);
 - ``"wrap"``: ``a b c d | a b c d | a b c d``;
 - ``"nearest"``: ``a a a a | a b c d | d d d d``;
-- ``"constant"``: ``k k k k | a b c d | k k k k`` with ``k = fill_value``.
+- ``"constant"``: ``k k k k | a b c d | k k k k`` with ``k = fill_value``;
+- ``"mirror"`` (:func:`sample` only): ``d c b | a b c d | c b a`` (about the centre of
+  the last pixel).
 
 The sampling is Keras's ``map_coordinates`` (order 0 rounds half to even, order 1
 is bilinear with each corner fixed or filled on its own), vectorised over the
@@ -30,11 +32,20 @@ def _reflect(index, size):
     return torch.div(mirrored - 1, 2, rounding_mode="floor")
 
 
+def _mirror(index, size):
+    if size == 1:
+        return torch.zeros_like(index)
+    period = size - 1
+    return torch.abs((index + period) % (2 * period) - period)
+
+
 def _fix(index, size, fill_mode):
     if fill_mode == "wrap":
         return index % size
     if fill_mode == "reflect":
         return _reflect(index, size)
+    if fill_mode == "mirror":
+        return _mirror(index, size)
     return index.clamp(0, size - 1)  # nearest; constant (out-of-range corners are filled)
 
 
@@ -60,7 +71,7 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
     image (``transform`` of shape ``(N, 8)`` or ``(8,)``); same size and dtype out."""
     if not channels_last:
         images = images.permute(0, 2, 3, 1)
-    batch, height, width, channels = images.shape
+    batch, height, width, _ = images.shape
     transform = transform.reshape(-1, 8).expand(batch, 8)
     dtype, device = transform.dtype, transform.device
     y = torch.arange(height, dtype=dtype, device=device).reshape(1, height, 1)
@@ -68,6 +79,16 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
     a0, a1, a2, b0, b1, b2 = (transform[:, i].reshape(batch, 1, 1) for i in range(6))
     source_y = (y * b1 + x * b0) + b2
     source_x = (y * a1 + x * a0) + a2
+    output = sample(images, source_y, source_x, interpolation, fill_mode, fill_value)
+    return output if channels_last else output.permute(0, 3, 1, 2)
+
+
+def sample(images, source_y, source_x, interpolation="bilinear", fill_mode="constant", fill_value=0.0):
+    """Samples channels-last ``images`` ``(N, H, W, C)`` at the points
+    ``(source_y, source_x)``, each ``(N, H, W)`` (pixel-centre coordinates); the
+    result has the images' shape and dtype."""
+    batch, height, width, channels = images.shape
+    source_y, source_x = source_y.expand(batch, height, width), source_x.expand(batch, height, width)
     flat = images.reshape(batch, height * width, channels)
     output = None
     for iy, wy, vy in _nodes(source_y, height, interpolation, fill_mode):
@@ -82,7 +103,7 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
             output = values if output is None else output + values
     if output.dtype != images.dtype:  # bilinear weights made integer images float
         output = output.round().to(images.dtype)
-    return output if channels_last else output.permute(0, 3, 1, 2)
+    return output
 
 
 def rotation_matrix(angle, height, width):

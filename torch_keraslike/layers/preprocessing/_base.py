@@ -45,9 +45,9 @@ def saturate_cast(values, dtype):
 
 
 @torch.compiler.disable
-def _seeded_rand(layer, shape, device):
+def _seeded_draw(layer, device, draw):
     # torch.compile cannot trace a torch.Generator: seeded draws run eagerly.
-    return torch.rand(shape, generator=seeded_generator(layer, device), device=device)
+    return draw(seeded_generator(layer, device))
 
 
 class BaseImagePreprocessingLayer(Layer):
@@ -133,15 +133,87 @@ class BaseImagePreprocessingLayer(Layer):
         return images.shape[self._height_axis], images.shape[self._width_axis]
 
     # ------------------------------------------------------------------ draws
+    def _draw(self, device, draw):
+        """``draw(generator)`` with the layer's seeded generator on ``device``, or with
+        ``None`` (torch's global generator) when the layer has no seed.
+
+        Layers that a composite layer (``RandAugment``...) drives draw from the
+        composite's stream instead, as Keras passes them its seed generator.
+        """
+        source = self.__dict__.get("_tkl_rng_owner", self)
+        if source.seed is None:
+            return draw(None)
+        return _seeded_draw(source, device, draw)
+
+    def _check_channels(self, input_shape, allowed):
+        """Raises when the channel axis of ``input_shape`` (an images shape, or a dict
+        of them) is known and not one of ``allowed``."""
+        shape = input_shape.get("images") if isinstance(input_shape, dict) else input_shape
+        channels = shape[-1 if self._channels_last else -3] if shape is not None and len(shape) in (3, 4) else None
+        if channels is not None and channels not in allowed:
+            wanted = " or ".join(str(c) for c in allowed)
+            raise ValueError(
+                f"{layer_label(self)}: expected images with {wanted} channels (RGB), received "
+                f"images of shape {tuple(shape)} ({self.data_format}). Fix: pass RGB images, "
+                "or set data_format to match the channel axis."
+            )
+
     def _rand(self, shape, device):
         """Uniform [0, 1) float32 draws on ``device`` from the layer's stream."""
-        if self.seed is None:
-            return torch.rand(shape, device=device)
-        return _seeded_rand(self, shape, device)
+        return self._draw(device, lambda g: torch.rand(shape, generator=g, device=device))
 
     def _uniform(self, shape, low, high, device):
         # Keras's formula: (maxval - minval) * rand + minval.
         return (high - low) * self._rand(shape, device) + low
+
+    def _normal(self, shape, device):
+        """Standard normal float32 draws on ``device`` from the layer's stream."""
+        return self._draw(device, lambda g: torch.randn(shape, generator=g, device=device))
+
+    def _gamma(self, shape, alpha, device):
+        """Gamma(``alpha``, 1) float32 draws of ``shape`` from the layer's stream
+        (``alpha``: a number or a tensor broadcast to ``shape``)."""
+        if isinstance(alpha, torch.Tensor):
+            concentration = alpha.to(torch.float32).expand(shape).contiguous()
+        else:
+            concentration = torch.full(shape, float(alpha), device=device)
+        # torch._standard_gamma is the gamma kernel that takes a generator.
+        return self._draw(device, lambda g: torch._standard_gamma(concentration, generator=g))
+
+    def _beta(self, shape, alpha, beta, device):
+        """Beta(``alpha``, ``beta``) draws, as the ratio of two gamma draws."""
+        first = self._gamma(shape, alpha, device)
+        return first / (first + self._gamma(shape, beta, device))
+
+    def _permutation(self, size, device):
+        """A random permutation of ``range(size)`` (int64), as Keras's shuffle: the
+        order that sorts uniform draws."""
+        return torch.argsort(self._rand((size,), device))
+
+    def _random_rectangles(self, batch, height, width, width_ratio, height_ratio, device):
+        """Keras's random boxes of CutMix and RandomErasing: per image, a rectangle of
+        ``ratio * side`` on each axis at a uniform position (x drawn first).
+
+        Returns ``(masks, area_fraction)``: boolean masks broadcastable to the images
+        (a channel axis of 1) and the fraction of each image the rectangle covers.
+        """
+        corners = []
+        for length, ratio in ((width, width_ratio), (height, height_ratio)):
+            crop = ratio * length
+            start = self._rand((batch,), device) * (length - crop)
+            corners.append((start.reshape(-1, 1, 1), (start + crop).reshape(-1, 1, 1)))
+        (x0, x1), (y0, y1) = corners
+        grid_y = torch.arange(height, dtype=torch.float32, device=device).reshape(1, -1, 1)
+        grid_x = torch.arange(width, dtype=torch.float32, device=device).reshape(1, 1, -1)
+        inside = (grid_x >= x0) & (grid_x < x1) & (grid_y >= y0) & (grid_y < y1)
+        area = ((x1 - x0) * (y1 - y0)).reshape(-1) / (width * height)
+        return inside.unsqueeze(-1 if self._channels_last else 1), area
+
+    def _apply_with_probability(self, batch, factor, device):
+        """Keras's per-image coin of the random layers with a probability ``factor``
+        range: a probability drawn in ``factor``, then ``uniform < probability``."""
+        probability = self._uniform((batch,), factor[0], factor[1], device)
+        return self._rand((batch,), device) < probability
 
     # ------------------------------------------------------------------- call
     def call(self, data, training=True):
@@ -228,6 +300,31 @@ class BaseImagePreprocessingLayer(Layer):
         config = super().get_config()
         config["data_format"] = self.data_format
         return config
+
+
+def driven_by(owner, layer):
+    """Makes ``layer`` (a part of the composite layer ``owner``) draw from ``owner``'s
+    random stream; returns ``layer``."""
+    vars(layer)["_tkl_rng_owner"] = owner
+    return layer
+
+
+def images_of(data):
+    """The images of a call's data: the tensor itself, or a dict's ``"images"``."""
+    return data["images"] if isinstance(data, dict) else data
+
+
+def batch_size_of(images):
+    """The number of images: 1 for a single image (rank 3)."""
+    return images.shape[0] if images.dim() == 4 else 1
+
+
+def to_value_range(images, source, target):
+    """Keras's linear map of pixel values from the ``source`` range to ``target``."""
+    if source[0] == target[0] and source[1] == target[1]:
+        return images
+    images = (images - float(source[0])) / (float(source[1]) - float(source[0]))
+    return images * (float(target[1]) - float(target[0])) + float(target[0])
 
 
 def factor_pair(layer, factor, bounds, name="factor"):
