@@ -84,7 +84,36 @@ def _fit(device, rounds):
     return r["keras"] / r["base"]
 
 
-_SCENARIOS = {"bench_dense": _dense, "bench_conv": _conv, "bench_functional": _mlp, "bench_fit": _fit}
+def _lstm(device, rounds, masked=False):
+    """Keras 3's LSTM(64) on the batch of bench_lstm (and its right-padded mask)."""
+    x = torch.randn(16, 20, 32, device=device)
+    reference = nn.LSTM(32, 64, batch_first=True).to(device)
+    layer = keras.layers.LSTM(64)
+    layer(x)
+    lengths = torch.randint(5, 21, (16,), generator=torch.Generator().manual_seed(0))
+    lengths[0] = 20
+    mask = (torch.arange(20)[None] < lengths[:, None]).to(device)
+    call = (lambda: layer(x, mask=mask)) if masked else (lambda: layer(x))
+    with torch.no_grad():
+        r = compare({"base": lambda: reference(x), "keras": call}, device=device, rounds=rounds)
+    return r["keras"] / r["base"]
+
+
+def _attention(device, rounds):
+    """Keras 3's MultiHeadAttention on the batch of bench_attention."""
+    x = torch.randn(8, 32, 64, device=device)
+    reference = nn.MultiheadAttention(64, 8, batch_first=True).to(device).eval()
+    layer = keras.layers.MultiHeadAttention(num_heads=8, key_dim=8)
+    layer(x, x)
+    with torch.no_grad():
+        r = compare({"base": lambda: reference(x, x, x, need_weights=False), "keras": lambda: layer(x, x)},
+                    device=device, rounds=rounds)
+    return r["keras"] / r["base"]
+
+
+_SCENARIOS = {"bench_dense": _dense, "bench_conv": _conv, "bench_functional": _mlp, "bench_fit": _fit,
+              "bench_lstm": _lstm, "bench_lstm:run_masked": lambda d, r: _lstm(d, r, masked=True),
+              "bench_attention": _attention}
 
 
 def ratio(module_name, device, rounds):

@@ -25,6 +25,11 @@ SCENARIOS = [
     ("CNN training step", "bench_cnn_step", "plain torch CNN", "tkl CNN (NHWC)", 1.1),
     ("Compiled MLP (inductor)", "bench_compiled", "torch.compile(nn.Sequential)", "torch.compile(tkl.Model)", 1.05),
     ("fit() epoch, small CNN", "bench_fit", "hand-written torch loop", "tkl Model.fit", 1.1),
+    # "module:function" runs another function of the module than run().
+    ("LSTM(64) on (16, 20, 32), eager", "bench_lstm", "torch.nn.LSTM", "tkl.layers.LSTM", 1.05),
+    ("LSTM(64), right-padded mask", "bench_lstm:run_masked", "torch.nn.LSTM", "tkl.layers.LSTM (masked)", 1.3),
+    ("MultiHeadAttention (8, 32, 64), eval", "bench_attention", "torch.nn.MultiheadAttention",
+     "tkl.layers.MultiHeadAttention", 1.0),
 ]
 
 
@@ -58,12 +63,13 @@ def main():
     for title, module_name, baseline, ours, target in SCENARIOS:
         if skip_compiled and module_name == "bench_compiled":
             continue
+        module_path, _, function = module_name.partition(":")
         try:
-            module = importlib.import_module(module_name)
+            module = importlib.import_module(module_path)
         except ImportError as error:
             print(f"skipping {title}: {error}")
             continue
-        results = module.run(args.device, args.rounds)
+        results = getattr(module, function or "run")(args.device, args.rounds)
         ratio = results[ours] / results[baseline]
         keras = keras_column(module_name, args.device, args.rounds)
         rows.append((title, results[baseline] * 1e6, results[ours] * 1e6, ratio, target, keras))

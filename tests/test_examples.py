@@ -81,3 +81,14 @@ def test_keras_zoo_takes_a_model_file(tmp_path):
     model.save(tmp_path / "small.keras")
     out = run_example("keras_zoo.py", "--path", str(tmp_path / "small.keras"), "--steps", "2", "--backend", "eager")
     assert "a torch.nn.Module: True" in out and "saved" in out
+
+
+def test_text_classification_ignores_padding():
+    out = run_example("text_classification.py", "--epochs", "3", "--samples", "1000")
+    losses = eval(out.split("loss per epoch: ")[1].splitlines()[0])
+    assert losses[-1] < losses[0]
+    assert float(out.split("test accuracy: ")[1].split()[0]) > 0.7  # chance is 0.5
+    for padding in ("pre", "post"):
+        change = float(out.split(f"padding steps ({padding}): ")[1].split()[0])
+        assert change < 1e-5  # masked steps change nothing, at either end
+    assert "Bidirectional" in out

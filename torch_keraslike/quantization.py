@@ -113,18 +113,25 @@ class DynamicQuantizedLSTM(_Swapped):
                 "quantized LSTM computes tanh and sigmoid only. Fix: leave this layer unquantized "
                 "(pass layers=('Dense',))."
             )
-        units, input_dim = mod.units, mod.kernel.shape[0]
+        cell = mod.cell
+        units, input_dim = cell.units, cell.kernel.shape[1]
         float_lstm = nn.LSTM(input_dim, units, batch_first=True, bias=True)
         with torch.no_grad():
-            # Keras's gate order (i, f, c, o) is torch's (i, f, g, o); layouts are transposed.
-            float_lstm.weight_ih_l0.copy_(mod.kernel.detach().t())
-            float_lstm.weight_hh_l0.copy_(mod.recurrent_kernel.detach().t())
-            float_lstm.bias_ih_l0.copy_(mod.bias.detach() if mod.bias is not None else torch.zeros(4 * units))
+            # The cell keeps torch's layout, and Keras's gate order (i, f, c, o) is torch's.
+            float_lstm.weight_ih_l0.copy_(cell.kernel.detach())
+            float_lstm.weight_hh_l0.copy_(cell.recurrent_kernel.detach())
+            float_lstm.bias_ih_l0.copy_(cell.bias.detach() if cell.bias is not None else torch.zeros(4 * units))
             float_lstm.bias_hh_l0.zero_()
         float_lstm.qconfig = mod.qconfig
         return cls(_dynamic().LSTM.from_float(float_lstm), mod)
 
     def forward(self, sequences, initial_state=None):
+        if getattr(sequences, "_keras_mask", None) is not None:
+            raise NotImplementedError(
+                f'Layer "{self.name}" (DynamicQuantizedLSTM) received a masked input, but the quantized '
+                "kernel does not skip masked steps. Fix: leave this layer unquantized "
+                "(quantize_dynamic(model, layers=('Dense',)))."
+            )
         sequences = sequences.float()
         if self.go_backwards:
             sequences = sequences.flip(1)

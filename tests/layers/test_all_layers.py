@@ -109,6 +109,22 @@ CATALOGUE = {
     "UpSampling3D": (lambda: L.UpSampling3D(), (2, 2, 2, 2)),
     "ZeroPadding1D": (lambda: L.ZeroPadding1D(), (3, 2)),
     "ZeroPadding3D": (lambda: L.ZeroPadding3D(), (2, 2, 2, 2)),
+    # The recurrent and attention families (cells run inside an RNN).
+    "AdditiveAttention": (lambda: L.AdditiveAttention(), [(3, 4), (5, 4)]),
+    "Attention": (lambda: L.Attention(use_scale=True), [(3, 4), (5, 4)]),
+    "Bidirectional": (lambda: L.Bidirectional(L.LSTM(3, return_sequences=True)), (4, 2)),
+    "ConvLSTM1D": (lambda: L.ConvLSTM1D(2, 3), (3, 5, 2)),
+    "ConvLSTM2D": (lambda: L.ConvLSTM2D(2, 3, padding="same"), (3, 4, 4, 2)),
+    "ConvLSTM3D": (lambda: L.ConvLSTM3D(2, 2), (2, 3, 3, 3, 2)),
+    "GRUCell": (lambda: L.RNN(L.GRUCell(3), return_state=True), (4, 2)),
+    "GroupedQueryAttention": (lambda: L.GroupedQueryAttention(2, 4, 2), [(3, 4), (5, 4)]),
+    "LSTMCell": (lambda: L.RNN(L.LSTMCell(3)), (4, 2)),
+    "Masking": (lambda: L.Masking(), (4, 2)),
+    "RNN": (lambda: L.RNN(L.SimpleRNNCell(3), return_sequences=True, go_backwards=True), (4, 2)),
+    "SimpleRNN": (lambda: L.SimpleRNN(3, return_state=True), (4, 2)),
+    "SimpleRNNCell": (lambda: L.RNN(L.SimpleRNNCell(3, activation="relu")), (4, 2)),
+    "StackedRNNCells": (lambda: L.RNN(L.StackedRNNCells([L.LSTMCell(3), L.GRUCell(2)])), (4, 2)),
+    "TimeDistributed": (lambda: L.TimeDistributed(L.Dense(3)), (4, 2)),
     "AugMix": (lambda: L.AugMix(seed=1), (8, 8, 3)),
     "AutoContrast": (lambda: L.AutoContrast(), (4, 4, 3)),
     "CategoryEncoding": (lambda: L.CategoryEncoding(5), (3,), torch.int64),
@@ -163,7 +179,7 @@ def _inputs(shape, batch, dtype, device="cpu"):
 def _call(layer, inputs, training=None):
     # Layers without a training argument (encodings) ignore it: torch's mode is enough.
     kwargs = {} if training is None or not layer._tkl_call_takes_training else {"training": training}
-    if isinstance(layer, L.MultiHeadAttention):
+    if isinstance(layer, (L.MultiHeadAttention, L.GroupedQueryAttention)):
         return layer(*inputs, **kwargs)
     return layer(inputs, **kwargs)
 

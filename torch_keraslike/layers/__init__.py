@@ -4,7 +4,13 @@ from ..input_spec import InputSpec
 from ..layer import Layer
 from ..symbolic import Input
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
-from .attention import MultiHeadAttention
+from .attention import (
+    AdditiveAttention,
+    Attention,
+    GroupedQueryAttention,
+    GroupQueryAttention,
+    MultiHeadAttention,
+)
 from .conv import Conv1D, Conv2D, Conv3D
 from .conv_depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from .conv_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
@@ -14,6 +20,7 @@ from .dot import Dot, dot
 from .einsum_dense import EinsumDense
 from .embedding import Embedding
 from .layer_scale import LayerScale
+from .masking import Masking
 from .torch_module_wrapper import TorchModuleWrapper
 from .merging import (
     Add,
@@ -100,7 +107,21 @@ from .preprocessing import (
     STFTSpectrogram,
     Solarization,
 )
-from .recurrent import GRU, LSTM
+from .rnn import (
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    ConvLSTM1D,
+    ConvLSTM2D,
+    ConvLSTM3D,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+    TimeDistributed,
+)
 from .regularization import (
     ActivityRegularization,
     AlphaDropout,
@@ -141,7 +162,9 @@ __all__ = [
     "AdaptiveMaxPooling2D",
     "AdaptiveMaxPooling3D",
     "Add",
+    "AdditiveAttention",
     "AlphaDropout",
+    "Attention",
     "AugMix",
     "AutoContrast",
     "Average",
@@ -152,6 +175,7 @@ __all__ = [
     "AvgPool2D",
     "AvgPool3D",
     "BatchNormalization",
+    "Bidirectional",
     "CategoryEncoding",
     "CenterCrop",
     "Concatenate",
@@ -162,6 +186,9 @@ __all__ = [
     "Conv2DTranspose",
     "Conv3D",
     "Conv3DTranspose",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
     "Convolution1D",
     "Convolution1DTranspose",
     "Convolution2D",
@@ -184,6 +211,7 @@ __all__ = [
     "Equalization",
     "Flatten",
     "GRU",
+    "GRUCell",
     "GaussianDropout",
     "GaussianNoise",
     "GlobalAveragePooling1D",
@@ -199,6 +227,8 @@ __all__ = [
     "GlobalMaxPooling2D",
     "GlobalMaxPooling3D",
     "GroupNormalization",
+    "GroupQueryAttention",
+    "GroupedQueryAttention",
     "HashedCrossing",
     "Hashing",
     "Identity",
@@ -207,11 +237,13 @@ __all__ = [
     "InputSpec",
     "IntegerLookup",
     "LSTM",
+    "LSTMCell",
     "Lambda",
     "Layer",
     "LayerNormalization",
     "LayerScale",
     "LeakyReLU",
+    "Masking",
     "MaxNumBoundingBoxes",
     "MaxPool1D",
     "MaxPool2D",
@@ -230,6 +262,7 @@ __all__ = [
     "Permute",
     "Pipeline",
     "RMSNormalization",
+    "RNN",
     "RandAugment",
     "RandomBrightness",
     "RandomColorDegeneration",
@@ -262,13 +295,17 @@ __all__ = [
     "SeparableConv2D",
     "SeparableConvolution1D",
     "SeparableConvolution2D",
+    "SimpleRNN",
+    "SimpleRNNCell",
     "Softmax",
     "Solarization",
     "SpatialDropout1D",
     "SpatialDropout2D",
     "SpatialDropout3D",
     "SpectralNormalization",
+    "StackedRNNCells",
     "Subtract",
+    "TimeDistributed",
     "UnitNormalization",
     "UpSampling1D",
     "UpSampling2D",

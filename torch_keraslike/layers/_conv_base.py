@@ -71,6 +71,23 @@ class _OnKerasLayout:
         return result.permute(_inverse(self.permutation)) if self.permute_back else result
 
 
+def add_keras_layout_weight(layer, name, keras_shape, permutation, initializer, regularizer,
+                            constraint):
+    """Creates weight ``name`` stored in a layout other than Keras's.
+
+    ``permutation`` maps the stored layout to Keras's (as in ``_keras_weight_layouts``):
+    the initializer runs on Keras's shape (same fans and values as Keras), regularizers
+    and constraints see Keras's layout.
+    """
+    return layer.add_weight(
+        shape=tuple(keras_shape[i] for i in _inverse(permutation)),
+        initializer=_InKerasLayout(initializer, permutation),
+        regularizer=None if regularizer is None else _OnKerasLayout(regularizer, permutation, False),
+        constraint=None if constraint is None else _OnKerasLayout(constraint, permutation, True),
+        name=name,
+    )
+
+
 class BaseConv(Layer):
     """Shared machinery of the convolution layers. Subclasses set ``rank``, call
     :meth:`_setup` in ``__init__`` and define ``build`` and ``_convolve`` (the
@@ -161,14 +178,8 @@ class BaseConv(Layer):
         return channels
 
     def _add_keras_weight(self, name, keras_shape, initializer, regularizer, constraint):
-        permutation = self._keras_weight_layouts[name]
-        return self.add_weight(
-            shape=tuple(keras_shape[i] for i in _inverse(permutation)),
-            initializer=_InKerasLayout(initializer, permutation),
-            regularizer=None if regularizer is None else _OnKerasLayout(regularizer, permutation, False),
-            constraint=None if constraint is None else _OnKerasLayout(constraint, permutation, True),
-            name=name,
-        )
+        return add_keras_layout_weight(self, name, keras_shape, self._keras_weight_layouts[name],
+                                       initializer, regularizer, constraint)
 
     def _add_bias(self, size):
         self.bias = add_weight_from_options(self, "bias", (size,)) if self.use_bias else None
