@@ -100,7 +100,7 @@ def test_recurrent_weights_live_in_a_cell():
     lstm.build((None, 4, 2))
     groups = keras_groups(lstm)
     assert [(g.path, [s.key for s in g.slots]) for g in groups] == [
-        ("", []), ("cell", ["kernel", "recurrent_kernel", "bias"])]
+        ("", []), ("cell", ["cell.kernel", "cell.recurrent_kernel", "cell.bias"])]
 
 
 def test_legacy_order_puts_trainable_weights_first():

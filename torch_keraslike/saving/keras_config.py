@@ -358,7 +358,11 @@ def _accepted_arguments(cls):
 def _built_from_constructor(cls):
     """Whether ``cls.from_config`` is the base one, ``cls(**config)``."""
     owner = next((c for c in cls.__mro__ if "from_config" in vars(c)), None)
-    return owner is not None and owner.__module__ == "torch_keraslike.layer"
+    if owner is None:
+        return False
+    method = vars(owner)["from_config"]
+    return owner.__module__ == "torch_keraslike.layer" or getattr(
+        getattr(method, "__func__", method), "constructor_arguments", False)
 
 
 def normalize_config(cls, inner, class_name):

@@ -20,9 +20,11 @@ class _Bidirectional(L.Bidirectional):
     layers are recreated from the configs each time (as Bidirectional itself does)."""
 
     def __init__(self, layer, backward_layer=None, **kwargs):
-        copy = type(layer).from_config
-        super().__init__(copy(layer.get_config()), backward_layer=None if backward_layer is None else copy(
-            backward_layer.get_config()), **kwargs)
+        def copy(inner):  # (through serialize: the inner layer keeps its build state)
+            return tkl.saving.deserialize(tkl.saving.serialize(inner))
+
+        super().__init__(copy(layer), backward_layer=None if backward_layer is None else copy(backward_layer),
+                         **kwargs)
 
 
 @pytest.mark.parametrize("kwargs, expected_shape", [

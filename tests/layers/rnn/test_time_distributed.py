@@ -17,7 +17,7 @@ L = tkl.layers
 
 class _TimeDistributed(L.TimeDistributed):
     def __init__(self, layer, **kwargs):
-        super().__init__(type(layer).from_config(layer.get_config()), **kwargs)
+        super().__init__(tkl.saving.deserialize(tkl.saving.serialize(layer)), **kwargs)
 
 
 def test_basics():

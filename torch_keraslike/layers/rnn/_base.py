@@ -321,6 +321,9 @@ class CellLayer(RNN):
     def from_config(cls, config, custom_objects=None):
         return cls(**config)
 
+    # The constructor's arguments: Keras configs are normalized for it when loaded.
+    from_config.__func__.constructor_arguments = True
+
 
 def forward_cell_attributes(cls, names):
     """Read-only properties of ``cls`` giving its cell's attributes (Keras's ``LSTM.units``

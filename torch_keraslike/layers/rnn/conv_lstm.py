@@ -308,6 +308,9 @@ class ConvLSTM(RNN):
     def from_config(cls, config, custom_objects=None):
         return cls(**config)
 
+    # The constructor's arguments: Keras configs are normalized for it when loaded.
+    from_config.__func__.constructor_arguments = True
+
 
 forward_cell_attributes(ConvLSTM, _OPTIONS)
 
