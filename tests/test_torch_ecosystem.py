@@ -166,7 +166,6 @@ def test_distributed_checkpoint_into_an_unbuilt_model_is_a_clear_error(tmp_path)
 
 
 # ---------------------------------------------------------------- quantization
-@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore:torch.quantize_per_tensor:UserWarning")
 def test_quantize_dynamic_quantizes_dense_and_lstm():
     torch.manual_seed(0)
     inputs = tkl.Input((5, 8))

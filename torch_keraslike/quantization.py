@@ -20,7 +20,6 @@ modules (no ``fit``, no configs): quantize a trained model for serving. torch ma
 Example:
     >>> import torch, torch_keraslike as tkl
     >>> model = tkl.Sequential([tkl.Input((8,)), tkl.layers.Dense(4, activation="relu")])
-    >>> import warnings; warnings.simplefilter("ignore", DeprecationWarning)
     >>> quantized = tkl.quantization.quantize_dynamic(model)
     >>> type(quantized.layers[0]).__name__
     'DynamicQuantizedDense'
