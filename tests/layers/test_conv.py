@@ -49,6 +49,11 @@ def test_common(cls, kwargs, last_in, last_out, first_in, first_out, trainable, 
     (2, {"kernel_size": 2, "padding": "same", "dilation_rate": (2, 3)}),
     (2, {"kernel_size": 3, "groups": 2, "padding": "same"}),
     (3, {"kernel_size": 2, "padding": "same", "strides": 2}),
+    # 1x1 kernels: a matrix product over channels on channels_last inputs
+    (1, {"kernel_size": 1, "padding": "causal"}),
+    (2, {"kernel_size": 1, "strides": 2}),
+    (2, {"kernel_size": 1, "padding": "same", "strides": (2, 3)}),
+    (3, {"kernel_size": 1, "strides": (1, 2, 2)}),
 ])
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_conv_matches_numpy(rank, kwargs, data_format):
@@ -71,6 +76,7 @@ def test_conv_matches_numpy(rank, kwargs, data_format):
      (2, 7, 6, 4)),
     (Conv2D, {"filters": 4, "kernel_size": 3, "groups": 2, "data_format": "channels_first"}, (2, 4, 6, 5)),
     (Conv3D, {"filters": 2, "kernel_size": 2, "padding": "same", "strides": (1, 2, 2)}, (2, 5, 4, 5, 3)),
+    (Conv2D, {"filters": 5, "kernel_size": 1, "strides": 2, "padding": "same"}, (2, 7, 6, 4)),
 ])
 def test_conv_matches_keras(cls, kwargs, shape):
     x = np.random.default_rng(3).standard_normal(shape).astype(np.float32)
@@ -187,6 +193,37 @@ def test_channels_last_runs_on_views_and_follows_global_format():
         assert SeparableConv1D(2, 3).data_format == "channels_first"
     finally:
         tkl.config.set_image_data_format("channels_last")
+
+
+def test_pointwise_kernels_match_the_convolution_for_any_input_layout():
+    # A 1x1 channels_last Conv2D runs as F.linear on the (strided) input: outputs and
+    # gradients equal torch's convolution, also for a non-contiguous NHWC input.
+    torch.manual_seed(0)
+    layer = Conv2D(5, 1, strides=2, activation="relu")
+    base = torch.randn(2, 4, 7, 9).permute(0, 2, 3, 1).requires_grad_()  # NHWC view of NCHW
+    out = layer(base)
+    reference = torch.relu(torch.nn.functional.conv2d(
+        base.permute(0, 3, 1, 2), layer.kernel, layer.bias, stride=2)).permute(0, 2, 3, 1)
+    torch.testing.assert_close(out, reference)
+    grads = torch.autograd.grad(out.sum(), [base, layer.kernel, layer.bias])
+    expected = torch.autograd.grad(reference.sum(), [base, layer.kernel, layer.bias])
+    for got, want in zip(grads, expected):
+        torch.testing.assert_close(got, want)
+    assert out.shape == layer.compute_output_shape((2, 7, 9, 4))
+
+
+@pytest.mark.parametrize("size, channels_last_kernel", [(4, False), (5, True), (None, True)])
+def test_small_images_keep_the_kernel_contiguous(size, channels_last_kernel):
+    # Up to 16 pixels known at build: torch's contiguous CPU kernels are faster there.
+    layer = Conv2D(6, 3, padding="same")
+    layer.build((None, size, size, 5))
+    kernel = layer.kernel
+    assert kernel.is_contiguous(memory_format=torch.channels_last) == channels_last_kernel
+    assert kernel.is_contiguous() != channels_last_kernel
+    x = np.random.default_rng(1).standard_normal((2, size or 6, size or 6, 5)).astype(np.float32)
+    kernel_np, bias = random_weights(layer)
+    expected = np_conv(x, kernel_np, bias, layer.strides, layer.padding, layer.dilation_rate, 1)
+    np.testing.assert_allclose(layer(x).detach().numpy(), expected, rtol=1e-4, atol=1e-4)
 
 
 def test_moved_classes_still_import_from_conv():

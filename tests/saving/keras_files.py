@@ -70,8 +70,8 @@ def randomize(keras_model):
 
 def layer_zoo(keras):
     """A functional Keras model with every weight layout the file readers convert: BN
-    statistics, LSTM, GRU (both reset_after), depthwise/separable and transposed
-    convolutions, Embedding, EinsumDense, MultiHeadAttention, a nested Sequential, a
+    statistics, LSTM, GRU (both reset_after), convolution kernels in both memory formats
+    and 1x1, depthwise/separable and transposed convolutions, Embedding, EinsumDense, MultiHeadAttention, a nested Sequential, a
     nested functional model, a shared layer, two inputs and three outputs."""
     L = keras.layers
     image = keras.Input((8, 8, 3), name="image")
@@ -80,6 +80,10 @@ def layer_zoo(keras):
     x = L.DepthwiseConv2D(3, depth_multiplier=2, name="depthwise")(x)
     x = L.SeparableConv2D(5, 3, padding="same", depth_multiplier=2, name="separable")(x)
     x = L.Conv2DTranspose(3, 3, strides=2, name="transpose")(x)
+    # 13x13 -> 4x4: a small image keeps its kernel contiguous; then a 1x1 convolution.
+    x = L.Conv2D(4, 3, strides=3, name="strided")(x)
+    x = L.Conv2D(4, 3, padding="same", name="small")(x)
+    x = L.Conv2D(3, 1, name="pointwise")(x)
     x = L.GlobalAveragePooling2D(name="pool")(x)
     inner_in = keras.Input((3,), name="inner_in")
     inner = keras.Model(inner_in, L.Dense(6, activation="tanh", name="inner_dense")(inner_in), name="inner")

@@ -102,8 +102,10 @@ def _is_kernel_layout(permutation):
 def copy_into(target, array, slot):
     """Copies ``array`` (Keras's layout) into the stored weight ``target``.
 
-    A convolution kernel goes through a 2-D transpose first: torch's copy of a 4-D
-    permutation walks memory with large strides, three times slower on big kernels.
+    A convolution kernel is copied as 2-D transposes: torch's copy of a 4-D permutation
+    walks memory with large strides, three times slower on big kernels. Kept in the
+    channels_last memory format, a kernel is physically ``(out, *spatial, in)``: Keras's
+    ``(*spatial, in, out)`` read as ``(spatial * in, out)``, transposed once.
     """
     value = torch.from_numpy(np.ascontiguousarray(array) if np.ndim(array) else np.array(array))
     value = value.to(dtype=target.dtype)
@@ -113,8 +115,9 @@ def copy_into(target, array, slot):
     elif _is_kernel_layout(permutation):
         out, inp = target.shape[0], target.shape[1]
         spatial = value[..., 0, 0].numel()
-        if spatial == 1:  # a 1x1 kernel: one 2-D transpose
-            target.view(out, inp).copy_(value.reshape(inp, out).t())
+        channels_last = target.permute(0, *range(2, target.dim()), 1)
+        if channels_last.is_contiguous():  # also every 1x1 kernel
+            channels_last.view(out, spatial * inp).copy_(value.reshape(spatial * inp, out).t())
         else:
             columns = value.reshape(spatial, inp * out).t().contiguous()  # (in * out, spatial)
             target.view(out, inp, spatial).copy_(columns.view(inp, out, spatial).transpose(0, 1))

@@ -63,10 +63,11 @@ def constant_initializers():
 
 
 # Masks of every kind the fused kernels treat differently: right padding (as
-# pad_sequences(padding="post") makes), left padding (its default), a run in the middle,
-# an empty row, and holes (only the step loop handles those).
+# pad_sequences(padding="post") makes, also with an empty row), left padding (its default),
+# a run in the middle, an empty row, and holes (only the step loop handles those).
 MASKS = {
     "right": np.array([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1], [1, 0, 0, 0, 0, 0]], bool),
+    "right_empty_row": np.array([[1, 1, 1, 0, 0, 0], [0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 0]], bool),
     "left": np.array([[0, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 1]], bool),
     "middle": np.array([[0, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0]], bool),
     "holes": np.array([[1, 0, 1, 1, 0, 1], [1, 1, 0, 1, 1, 1], [0, 0, 1, 0, 0, 0]], bool),

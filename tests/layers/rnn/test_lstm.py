@@ -114,6 +114,10 @@ def _pair(**kwargs):
     {"return_sequences": True, "return_state": True},
     {"return_sequences": True, "go_backwards": True, "zero_output_for_mask": True},
     {"return_state": True, "go_backwards": True},
+    # The last output only (Keras's default): a padded batch places one row per sequence.
+    {},
+    {"zero_output_for_mask": True},
+    {"go_backwards": True},
 ])
 def test_fused_kernel_matches_the_step_loop_with_gradients(mask, kwargs):
     fused, loop, x = _pair(**kwargs)

@@ -286,7 +286,7 @@ class CellLayer(RNN):
             mask = self._standardize_mask(mask, sequences)
         outputs, states = run_from_zeros(self._kernel_mode, sequences, cell.units, self._fused_params(),
                                          cell.use_bias, self.go_backwards, self.return_state, mask,
-                                         self.zero_output_for_mask)
+                                         self.zero_output_for_mask, not self.return_sequences)
         output = outputs if self.return_sequences else outputs[:, -1]
         return (output, *states) if self.return_state else output
 

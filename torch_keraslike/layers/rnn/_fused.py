@@ -37,7 +37,7 @@ __all__ = ["run_from_zeros", "run_fused", "zeros_like"]
 
 
 def run_fused(mode, x, states, params, has_biases, mask=None, go_backwards=False,
-              zero_output_for_mask=False, need_states=True):
+              zero_output_for_mask=False, need_states=True, last_only=False):
     """Runs a whole sequence through a fused kernel with Keras's masking rules.
 
     Args:
@@ -52,9 +52,12 @@ def run_fused(mode, x, states, params, has_biases, mask=None, go_backwards=False
         zero_output_for_mask: zeros instead of the previous output at masked steps.
         need_states: whether the final states are used; without them a padded LSTM
             batch runs unpacked (torch's packed kernels are slower on CPU).
+        last_only: only ``outputs[:, -1]`` is used (``return_sequences=False``): a
+            padded batch then places one output per row instead of every step.
 
     Returns:
-        ``(outputs, final_states)``, ``outputs`` of shape ``(batch, steps, units)``;
+        ``(outputs, final_states)``, ``outputs`` of shape ``(batch, steps, units)``
+        (with ``last_only``, possibly ``(batch, 1, units)``: the last step's outputs);
         ``final_states`` may be None when ``need_states`` is False.
     """
     if go_backwards:
@@ -70,10 +73,11 @@ def run_fused(mode, x, states, params, has_biases, mask=None, go_backwards=False
         results = [r.view_as(r) for r in results]
         return results[0], (results[1:] if need_states else None)
     return _run(mode, x, mask, states, params, has_biases, zero_output_for_mask, need_states,
-                torch.is_grad_enabled())
+                torch.is_grad_enabled(), last_only)
 
 
-def _run(mode, x, mask, states, params, has_biases, zero_output_for_mask, need_states, train):
+def _run(mode, x, mask, states, params, has_biases, zero_output_for_mask, need_states, train,
+         last_only=False):
     if mask is not None:
         # Without data (symbolic inference, meta tensors) only the step loop applies.
         runs = None if symbolic.is_fake(mask) or mask.is_meta else _Runs.of(mask)
@@ -81,9 +85,10 @@ def _run(mode, x, mask, states, params, has_biases, zero_output_for_mask, need_s
             return _masked_loop(mode, x, mask, states, params, has_biases, zero_output_for_mask)
         if not runs.full:
             if mode == "lstm" and need_states:
-                return _packed(x, runs, states, params, has_biases, zero_output_for_mask, train)
+                return _packed(x, runs, states, params, has_biases, zero_output_for_mask, train,
+                               last_only)
             return _aligned(mode, x, runs, states, params, has_biases, zero_output_for_mask,
-                            need_states, train)
+                            need_states, train, last_only)
     return _kernel(mode, x, [s.unsqueeze(0) for s in states], params, has_biases, train, need_states)
 
 
@@ -99,14 +104,20 @@ def _kernel(mode, x, hx, params, has_biases, train, need_states):
 
 
 def run_from_zeros(mode, x, units, params, has_biases, go_backwards=False, need_states=True, mask=None,
-                   zero_output_for_mask=False):
+                   zero_output_for_mask=False, last_only=False):
     """:func:`run_fused` from zero states: the common call, with as little Python
     around the kernel as can be."""
-    if mask is not None or torch.compiler.is_compiling():
+    compiling = torch.compiler.is_compiling()
+    if mask is not None and not (compiling or go_backwards) and mask.dtype == torch.bool:
+        # A padded batch: every Python step here costs a few microseconds.
+        zeros = x.new_zeros(x.shape[0], units)
+        return _run(mode, x, mask, [zeros] * (2 if mode == "lstm" else 1), params, has_biases,
+                    zero_output_for_mask, need_states, torch.is_grad_enabled(), last_only)
+    if mask is not None or compiling:
         zeros = x.new_zeros(x.shape[0], units)
         return run_fused(mode, x, [zeros] * (2 if mode == "lstm" else 1), params, has_biases, mask=mask,
                          go_backwards=go_backwards, zero_output_for_mask=zero_output_for_mask,
-                         need_states=need_states)
+                         need_states=need_states, last_only=last_only)
     if go_backwards:
         x = x.flip(1)
     zeros = x.new_zeros(1, x.shape[0], units)
@@ -119,27 +130,31 @@ class _Runs:
     NumPy operations on a small array cost less than the same torch operations, and
     the index arrays built here turn the placement of the outputs into one gather."""
 
-    def __init__(self, starts, lengths, steps, device, right_padded):
-        self.starts, self.lengths, self.steps, self.device = starts, lengths, steps, device
+    def __init__(self, starts, lengths, steps, mask, right_padded):
+        self.starts, self.lengths, self.steps = starts, lengths, steps
+        # (``is_cpu`` is a cheaper question than ``device.type``: this runs on every call)
+        self.device = None if mask.is_cpu else mask.device
         self.right_padded = right_padded  # every run starts at step 0 (or is empty)
         shortest = int(lengths.min()) if len(lengths) else steps
         self.full, self.has_empty = shortest == steps, shortest == 0
 
     @classmethod
     def of(cls, mask):
-        host = mask.cpu().numpy()
+        host = mask.numpy() if mask.is_cpu else mask.cpu().numpy()
         lengths = host.sum(1)
         steps = host.shape[1]
-        if np.array_equal(host, np.arange(steps) < lengths[:, None]):  # right padding: the usual case
-            return cls(None, lengths, steps, mask.device, True)
+        if (host[:, 1:] <= host[:, :-1]).all():  # rows never rise: right padding, the usual case
+            return cls(None, lengths, steps, mask, True)
         rises = host[:, 1:] & ~host[:, :-1]
         if (host[:, 0] + rises.sum(1) > 1).any():
             return None
-        return cls(host.argmax(1), lengths, steps, mask.device, False)
+        return cls(host.argmax(1), lengths, steps, mask, False)
 
     def tensor(self, values):
-        values = torch.from_numpy(np.ascontiguousarray(values, dtype=np.int64))
-        return values if self.device.type == "cpu" else values.to(self.device)
+        if values.dtype != np.int64 or not values.flags.c_contiguous:
+            values = np.ascontiguousarray(values, dtype=np.int64)
+        values = torch.from_numpy(values)
+        return values if self.device is None else values.to(self.device)
 
     def output_index(self, zero_output_for_mask):
         """For each output position, the position in ``[zeros, run outputs...]`` it
@@ -207,14 +222,29 @@ def _align(x, runs):
     return _rows(x, np.minimum(runs.starts[:, None] + np.arange(runs.steps)[None, :], runs.steps - 1), runs)
 
 
-def _place(run_outputs, runs, zero_output_for_mask):
+# ``np.arange(batch) - batch`` per batch size: ``lengths * batch + offsets`` are the rows
+# of each sequence's last output in the time-major outputs.
+_OFFSETS = {}
+
+
+def _place(run_outputs, runs, zero_output_for_mask, last_only=False):
     """Outputs of the aligned runs put where Keras has them: zeros before a run, the
-    run's outputs, then its last output repeated (zeros with ``zero_output_for_mask``)."""
+    run's outputs, then its last output repeated (zeros with ``zero_output_for_mask``);
+    with ``last_only``, only the last step's column."""
+    columns = slice(-1, None) if last_only else slice(None)
     if runs.right_padded and not zero_output_for_mask and not runs.has_empty:
         # Each step past a run repeats the run's last output.
-        return _rows(run_outputs, np.minimum(np.arange(runs.steps)[None, :], runs.lengths[:, None] - 1), runs)
+        if last_only:  # one row per sequence: its last output (as few operations as can be)
+            batch = len(runs.lengths)
+            offsets = _OFFSETS.get(batch)
+            if offsets is None:
+                offsets = _OFFSETS[batch] = np.arange(batch) - batch
+            rows = runs.tensor(runs.lengths * batch + offsets)  # time-major rows
+            return run_outputs.transpose(0, 1).reshape(-1, run_outputs.shape[-1]).index_select(0, rows).unsqueeze(1)
+        index = np.minimum(np.arange(runs.steps)[None, :], runs.lengths[:, None] - 1)
+        return _rows(run_outputs, index, runs)
     zeros = run_outputs.new_zeros(run_outputs.shape[0], 1, run_outputs.shape[2])
-    return _rows(torch.cat([zeros, run_outputs], 1), runs.output_index(zero_output_for_mask), runs)
+    return _rows(torch.cat([zeros, run_outputs], 1), runs.output_index(zero_output_for_mask)[:, columns], runs)
 
 
 def _final(runs, run_outputs, initial):
@@ -225,17 +255,19 @@ def _final(runs, run_outputs, initial):
     return torch.where(runs.tensor(runs.lengths)[:, None] > 0, last, initial)
 
 
-def _aligned(mode, x, runs, states, params, has_biases, zero_output_for_mask, need_states, train):
+def _aligned(mode, x, runs, states, params, has_biases, zero_output_for_mask, need_states, train,
+             last_only=False):
     """Padded batch in one unpacked kernel call; the final state is the output after
     each run (all there is, except an LSTM's cell state)."""
-    run_outputs, _ = _run(mode, _align(x, runs), None, states, params, has_biases, False, False, train)
-    outputs = _place(run_outputs, runs, zero_output_for_mask)
+    run_outputs, _ = _kernel(mode, x if runs.right_padded else _align(x, runs),
+                             [s.unsqueeze(0) for s in states], params, has_biases, train, False)
+    outputs = _place(run_outputs, runs, zero_output_for_mask, last_only)
     if mode == "lstm" or not need_states:
         return outputs, None
     return outputs, [_final(runs, run_outputs, states[0])]
 
 
-def _packed(x, runs, states, params, has_biases, zero_output_for_mask, train):
+def _packed(x, runs, states, params, has_biases, zero_output_for_mask, train, last_only=False):
     """Padded LSTM batch packed (``pack_padded_sequence``), for the final cell states."""
     # An empty row cannot be packed: it runs one step whose results are discarded.
     packed = pack_padded_sequence(_align(x, runs), torch.from_numpy(np.maximum(runs.lengths, 1)),
@@ -250,7 +282,7 @@ def _packed(x, runs, states, params, has_biases, zero_output_for_mask, train):
     run_outputs, _ = pad_packed_sequence(
         PackedSequence(data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices),
         batch_first=True, total_length=x.shape[1])
-    return _place(run_outputs, runs, zero_output_for_mask), finals
+    return _place(run_outputs, runs, zero_output_for_mask, last_only), finals
 
 
 def _masked_loop(mode, x, mask, states, params, has_biases, zero_output_for_mask):
