@@ -383,6 +383,26 @@ def test_integer_inputs_keep_their_dtype_and_float_tensors_are_cast():
     assert layer(torch.ones(2, dtype=torch.float32)).dtype == torch.float64
 
 
+class _Pair(tkl.Layer):
+    """Returns its two inputs, as the layer received them."""
+
+    def call(self, a, b, scale=None):
+        return a, b, scale
+
+
+@pytest.mark.parametrize("a, b, scale", [
+    (torch.ones(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64), None),  # fast path
+    (torch.ones(2), torch.ones(2, dtype=torch.float64), None),
+    (torch.ones(2, dtype=torch.float64), torch.ones(2), None),
+    (torch.ones(2), np.ones(2), None),
+    (torch.ones(2), torch.ones(2), np.ones(2)),  # a keyword argument is converted too
+])
+def test_two_inputs_are_cast_and_converted_like_one(a, b, scale):
+    out_a, out_b, out_scale = _Pair()(a, b, **({} if scale is None else {"scale": scale}))
+    assert out_a.dtype == out_b.dtype == torch.float32 and isinstance(out_b, torch.Tensor)
+    assert scale is None or (isinstance(out_scale, torch.Tensor) and out_scale.dtype == torch.float32)
+
+
 def test_autocast_false_keeps_input_dtype():
     layer = layers.Identity(dtype="float64", autocast=False)
     assert layer(torch.ones(2)).dtype == torch.float32

@@ -73,14 +73,20 @@ def _flatten(structure):
 
 
 def call_mask_arguments(cls):
-    """``(takes mask, other <name>_mask arguments)`` of a class's ``call``."""
+    """``(takes mask, other mask arguments)`` of a class's ``call``: each other mask
+    argument ``<name>_mask`` as ``(its name, "<name>", the position of <name> in the
+    call's arguments or None)``, read once per class (a signature costs ~50 us)."""
     try:
         parameters = inspect.signature(cls.call).parameters
     except (TypeError, ValueError):
         return False, ()
-    cls._tkl_call_parameter_names = list(parameters)[1:]  # for _positional
-    named = tuple(name for name in parameters if name != "mask" and name.endswith("_mask")
-                  and name[: -len("_mask")] in parameters)
+    names = list(parameters)[1:]  # (without self)
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    named = tuple(
+        (name, name[: -len("_mask")],
+         names.index(name[: -len("_mask")]) if parameters[name[: -len("_mask")]].kind in positional else None)
+        for name in parameters
+        if name != "mask" and name.endswith("_mask") and name[: -len("_mask")] in parameters)
     return "mask" in parameters, named
 
 
@@ -113,10 +119,14 @@ class MaskingMixin:
             if previous_mask is not None:
                 kwargs["mask"] = previous_mask
             return previous_mask
-        for name in self._tkl_named_mask_args:
+        for name, source, position in self._tkl_named_mask_args:
             if kwargs.get(name) is None:
-                value = kwargs.get(name[: -len("_mask")], _positional(self, args, name[: -len("_mask")]))
-                mask = mask_of(value) if value is not None else None
+                if source in kwargs:
+                    value = kwargs[source]
+                else:
+                    value = args[position] if position is not None and position < len(args) else None
+                mask = getattr(value, "_keras_mask", None) if type(value) is torch.Tensor else (
+                    None if value is None else mask_of(value))
                 if mask is not None:
                     kwargs[name] = mask
         return previous_mask if previous_mask is not None or type(first) is torch.Tensor else mask_of(first)
@@ -139,12 +149,3 @@ class MaskingMixin:
             if mask is not None and get_mask(tensor) is None:
                 set_mask(tensor, mask)
 
-
-def _positional(layer, args, name):
-    """The value ``call`` receives positionally for parameter ``name`` (None if none)."""
-    # Read once per class (call_mask_arguments): inspecting a signature costs ~50 us.
-    names = type(layer).__dict__.get("_tkl_call_parameter_names")
-    if names is None:
-        names = list(inspect.signature(type(layer).call).parameters)[1:]
-    index = names.index(name) if name in names else None
-    return args[index] if index is not None and index < len(args) else None

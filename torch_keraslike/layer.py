@@ -353,12 +353,16 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
     # ------------------------------------------------------------------ call
     def __call__(self, *args, **kwargs):
         # 1. Convert array-likes (NumPy, Python numbers and lists) to tensors and cast
-        #    floating inputs to the compute dtype; the common case skips the walk.
-        if not (
-            len(args) == 1
+        #    floating inputs to the compute dtype; the common cases (one tensor, or two
+        #    and nothing else, as attention layers take) skip the walk.
+        plain = (
+            args
             and type(args[0]) is torch.Tensor
             and (args[0].dtype is self._tkl_compute_dtype or not (self._tkl_autocast or self.cast_integer_inputs))
-        ):
+            and (len(args) == 1 or (len(args) == 2 and not kwargs and type(args[1]) is torch.Tensor
+                                    and args[1].dtype is args[0].dtype))
+        )
+        if not plain:
             args, kwargs = self._convert_inputs(args, kwargs)
             # 2. Symbolic inputs (``KerasTensor``s) take the functional-API path.
             if symbolic.has_keras_tensor(args, kwargs):

@@ -23,7 +23,7 @@ from ...layer import Layer
 from .._common import is_dropout_rate, is_positive_int, is_seed, layer_label, serialize_options
 from .._conv_base import add_keras_layout_weight
 from ._dropout import DropoutRNNCell
-from ._fused import run_from_zeros, run_fused
+from ._fused import run_from_zeros, run_fused, zeros_like
 from .rnn import RNN
 
 __all__ = ["CellLayer", "RecurrentCell", "forward_cell_attributes", "is_activation"]
@@ -226,8 +226,9 @@ class CellLayer(RNN):
     """An ``RNN`` around one built-in cell, which runs on a fused kernel when it can.
 
     Subclasses set ``_cell_options`` (the config keys read from the cell) and define
-    ``_fused_mode`` (the kernel for the cell's formulas, or None) and ``_fused_params``
-    (the weights in torch's layout and gate order).
+    ``_fused_mode`` (the kernel for the cell's formulas, or None); ``_fused_params``
+    (the weights in torch's layout and gate order) is overridden where the cell's
+    layout is not torch's (GRU).
     """
 
     _cell_options = ()
@@ -266,6 +267,16 @@ class CellLayer(RNN):
         if value not in ("auto", True, False):
             raise ValueError(f"{layer_label(self)}: use_cudnn must be 'auto', True or False, received {value!r}.")
         self._set_use_cudnn(value)
+
+    def _fused_params(self):
+        """The cell's weights as torch's kernels take them: ``[w_ih, w_hh, b_ih, b_hh]``."""
+        # Read from the modules' dicts: nn.Module's attribute fallback costs ~0.5 us each.
+        weights = self._modules["cell"]._parameters
+        kernel, recurrent_kernel, bias = weights["kernel"], weights["recurrent_kernel"], weights.get("bias")
+        if bias is None:
+            return [kernel, recurrent_kernel]
+        # Keras has one bias per gate; torch adds an input and a recurrent one.
+        return [kernel, recurrent_kernel, bias, zeros_like(bias)]
 
     def _fused_requirements(self):
         return "activation='tanh', recurrent_activation='sigmoid', recurrent_dropout=0"

@@ -77,10 +77,11 @@ def run_fused(mode, x, states, params, has_biases, mask=None, go_backwards=False
 
 
 def _run(mode, x, mask, states, params, has_biases, zero_output_for_mask, need_states, train,
-         last_only=False):
+         last_only=False, runs=None):
     if mask is not None:
         # Without data (symbolic inference, meta tensors) only the step loop applies.
-        runs = None if symbolic.is_fake(mask) or mask.is_meta else _Runs.of(mask)
+        if runs is None and not (symbolic.is_fake(mask) or mask.is_meta):
+            runs = _Runs.of(mask)
         if runs is None:
             return _masked_loop(mode, x, mask, states, params, has_biases, zero_output_for_mask)
         if not runs.full:
@@ -109,10 +110,17 @@ def run_from_zeros(mode, x, units, params, has_biases, go_backwards=False, need_
     around the kernel as can be."""
     compiling = torch.compiler.is_compiling()
     if mask is not None and not (compiling or go_backwards) and mask.dtype == torch.bool:
-        # A padded batch: every Python step here costs a few microseconds.
+        # A padded batch, inlined: each Python step here costs microseconds (it runs
+        # right after the kernel has evicted it from the caches).
+        runs = None if symbolic.is_fake(mask) or mask.is_meta else _Runs.of(mask)
+        if runs is not None and not runs.full and not need_states:
+            zeros = x.new_zeros(1, x.shape[0], units)
+            run_outputs, _ = _kernel(mode, x if runs.right_padded else _align(x, runs), [zeros, zeros],
+                                     params, has_biases, torch.is_grad_enabled(), False)
+            return _place(run_outputs, runs, zero_output_for_mask, last_only), None
         zeros = x.new_zeros(x.shape[0], units)
         return _run(mode, x, mask, [zeros] * (2 if mode == "lstm" else 1), params, has_biases,
-                    zero_output_for_mask, need_states, torch.is_grad_enabled(), last_only)
+                    zero_output_for_mask, need_states, torch.is_grad_enabled(), last_only, runs)
     if mask is not None or compiling:
         zeros = x.new_zeros(x.shape[0], units)
         return run_fused(mode, x, [zeros] * (2 if mode == "lstm" else 1), params, has_biases, mask=mask,

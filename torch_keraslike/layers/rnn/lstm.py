@@ -5,7 +5,6 @@ import torch
 from ... import initializers
 from ...saving import register_serializable
 from ._base import CellLayer, RecurrentCell, is_activation
-from ._fused import zeros_like
 
 __all__ = ["LSTM", "LSTMCell"]
 
@@ -198,11 +197,3 @@ class LSTM(CellLayer):
         if is_activation(cell.activation, "tanh") and is_activation(cell.recurrent_activation, "sigmoid"):
             return "lstm"
         return None
-
-    def _fused_params(self):
-        cell = self.cell
-        kernel, recurrent_kernel, bias = cell.kernel, cell.recurrent_kernel, cell.bias
-        if bias is None:
-            return [kernel, recurrent_kernel]
-        # Keras has one bias per gate; torch adds an input and a recurrent one.
-        return [kernel, recurrent_kernel, bias, zeros_like(bias)]

@@ -4,7 +4,6 @@ import torch
 
 from ...saving import register_serializable
 from ._base import CellLayer, RecurrentCell, is_activation
-from ._fused import zeros_like
 
 __all__ = ["SimpleRNN", "SimpleRNNCell"]
 
@@ -137,10 +136,3 @@ class SimpleRNN(CellLayer):
         if is_activation(activation, "relu"):
             return "rnn_relu"
         return None
-
-    def _fused_params(self):
-        cell = self.cell
-        kernel, recurrent_kernel, bias = cell.kernel, cell.recurrent_kernel, cell.bias
-        if bias is None:
-            return [kernel, recurrent_kernel]
-        return [kernel, recurrent_kernel, bias, zeros_like(bias)]
