@@ -2,6 +2,7 @@
 Keras's outputs, ours load in Keras, and tampered archives are refused having run and
 allocated nothing."""
 
+import io
 import json
 import subprocess
 import sys
@@ -367,3 +368,50 @@ def test_keras_weights_of_an_archive_load_into_a_model(zoo):
     ours.load_weights(folder / "zoo.keras")
     np.testing.assert_allclose(dense.get_weights()[0], keras_weights(theirs.get_layer("shared"))[0])
 
+
+
+
+def _rezip(path, compression):
+    """Writes the archive's members again with ``compression``."""
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    with zipfile.ZipFile(path, "w", compression=compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def test_stored_weights_are_read_in_place_and_compressed_ones_in_memory(tmp_path):
+    path = tmp_path / "m.keras"
+    model = _small_archive(path)
+    x = torch.rand(2, 3)
+    with tkl.saving.keras_archive.read_archive_weights(path, str(path)) as source:
+        assert not isinstance(source, io.BytesIO)  # Keras writes the member uncompressed
+        assert source.read(8) == b"\x89HDF\r\n\x1a\n"
+    torch.testing.assert_close(tkl.saving.load_model(path)(x), model(x))
+    _rezip(path, zipfile.ZIP_DEFLATED)
+    with tkl.saving.keras_archive.read_archive_weights(path, str(path)) as source:
+        assert isinstance(source, io.BytesIO)
+    torch.testing.assert_close(tkl.saving.load_model(path)(x), model(x))
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_damaged_weights_are_refused_by_their_checksum(tmp_path, compression):
+    path = tmp_path / "m.keras"
+    _small_archive(path)
+    _rezip(path, compression)
+    target = tkl.saving.load_model(path)
+    before = [w.copy() for w in target.get_weights()]
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("model.weights.h5")
+    data = bytearray(path.read_bytes())
+    # A byte in the middle of the member's data (after its 30-byte local header, name and
+    # extra field).
+    header = data[info.header_offset:info.header_offset + 30]
+    start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    data[start + info.compress_size // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    for load in (lambda: tkl.saving.load_model(path), lambda: target.load_weights(path)):
+        with pytest.raises(ValueError, match=r"'model.weights.h5' is damaged"):
+            load()
+    for weight, previous in zip(target.get_weights(), before):
+        np.testing.assert_array_equal(weight, previous)

@@ -158,8 +158,8 @@ def load_weights(model, path, skip_mismatch=False):
     keras_h5.require_built(model, "load_weights")
     kind = _kind(path)
     if kind == "zip":
-        skipped = keras_h5.load_weights(model, keras_archive.read_archive_weights(path, where), where,
-                                        skip_mismatch)
+        with keras_archive.read_archive_weights(path, where) as source:
+            skipped = keras_h5.load_weights(model, source, where, skip_mismatch)
     elif kind == "hdf5":
         skipped = keras_h5.load_weights(model, path, where, skip_mismatch)
     elif kind == "safetensors":
