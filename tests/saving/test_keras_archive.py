@@ -394,6 +394,20 @@ def test_stored_weights_are_read_in_place_and_compressed_ones_in_memory(tmp_path
     torch.testing.assert_close(tkl.saving.load_model(path)(x), model(x))
 
 
+def test_weights_are_read_into_memory_where_files_cannot_be_mapped(tmp_path, monkeypatch):
+    path = tmp_path / "m.keras"
+    model = _small_archive(path)
+
+    def refuse(*args, **kwargs):
+        raise OSError("no memory maps on this file system")
+
+    monkeypatch.setattr(tkl.saving.keras_archive.mmap, "mmap", refuse)
+    with tkl.saving.keras_archive.read_archive_weights(path, str(path)) as source:
+        assert isinstance(source, io.BytesIO)
+    x = torch.rand(2, 3)
+    torch.testing.assert_close(tkl.saving.load_model(path)(x), model(x))
+
+
 @pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
 def test_damaged_weights_are_refused_by_their_checksum(tmp_path, compression):
     path = tmp_path / "m.keras"

@@ -102,7 +102,9 @@ def read_archive_weights(path, where):
             info = None
         if (info is not None and isinstance(path, (str, os.PathLike)) and info.compress_type == zipfile.ZIP_STORED
                 and not info.flag_bits & 0x1 and info.file_size == info.compress_size):
-            return _mapped_member(path, info, where)
+            mapped = _map(path)
+            if mapped is not None:
+                return _mapped_member(mapped, info, where)
         return io.BytesIO(_read(archive, WEIGHTS, where))
 
 
@@ -111,12 +113,18 @@ def read_archive_weights(path, where):
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
 
 
-def _mapped_member(path, info, where):
-    with open(path, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        if size == 0:
-            raise ValueError(f"{where}: the archive is empty.")
-        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+def _map(path):
+    """The file mapped read-only, or None where it cannot be (a file system without
+    memory maps): the member is then read into memory."""
+    try:
+        with open(path, "rb") as handle:
+            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+
+
+def _mapped_member(mapped, info, where):
+    size = len(mapped)
     try:
         offset = info.header_offset
         header = mapped[offset:offset + _LOCAL_HEADER.size]
