@@ -232,10 +232,13 @@ class MultiHeadBase(Layer):
         return super()._symbolic_call(args, kwargs)
 
     # ------------------------------------------------------------------- call
-    def _attend_call(self, query, value, key, query_mask, value_mask, key_mask, attention_mask,
-                     return_attention_scores, training, use_causal_mask, causal_only):
-        """The body of ``call`` (Keras's steps), given whether the causal mask is the only
-        mask (then torch's causal kernel runs without a mask tensor)."""
+    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
+             attention_mask=None, return_attention_scores=False, training=None, use_causal_mask=False):
+        # When the causal mask is the only mask, torch's causal kernel runs without a
+        # mask tensor.
+        causal_only = (use_causal_mask and query_mask is None and value_mask is None and key_mask is None
+                       and attention_mask is None and self._sliding_window is None
+                       and type(self)._compute_attention is MultiHeadBase._compute_attention)
         if (query is value and (key is None or key is value) and self._plain_self_attention
                 and attention_mask is None and query_mask is None and value_mask is None and key_mask is None
                 and not return_attention_scores and not (training and self._dropout)

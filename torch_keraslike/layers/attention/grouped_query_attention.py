@@ -102,14 +102,6 @@ class GroupedQueryAttention(MultiHeadBase):
             )
         super()._check_build_shapes(query_shape, value_shape, key_shape)
 
-    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
-             attention_mask=None, return_attention_scores=False, training=None, use_causal_mask=False):
-        causal_only = (use_causal_mask and query_mask is None and value_mask is None and key_mask is None
-                       and attention_mask is None and self._sliding_window is None
-                       and type(self)._compute_attention is MultiHeadBase._compute_attention)
-        return self._attend_call(query, value, key, query_mask, value_mask, key_mask, attention_mask,
-                                 return_attention_scores, training, use_causal_mask, causal_only)
-
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         if query_shape and isinstance(query_shape[0], (list, tuple)):
             query_shape, value_shape, key_shape = (list(query_shape) + [None, None])[:3]
