@@ -82,12 +82,12 @@ def call_mask_arguments(cls):
         return False, ()
     names = list(parameters)[1:]  # (without self)
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    named = tuple(
-        (name, name[: -len("_mask")],
-         names.index(name[: -len("_mask")]) if parameters[name[: -len("_mask")]].kind in positional else None)
-        for name in parameters
-        if name != "mask" and name.endswith("_mask") and name[: -len("_mask")] in parameters)
-    return "mask" in parameters, named
+    named = []
+    for name in parameters:
+        source = name[: -len("_mask")]
+        if name != "mask" and name.endswith("_mask") and source in parameters:
+            named.append((name, source, names.index(source) if parameters[source].kind in positional else None))
+    return "mask" in parameters, tuple(named)
 
 
 class MaskingMixin:
@@ -125,8 +125,7 @@ class MaskingMixin:
                     value = kwargs[source]
                 else:
                     value = args[position] if position is not None and position < len(args) else None
-                mask = getattr(value, "_keras_mask", None) if type(value) is torch.Tensor else (
-                    None if value is None else mask_of(value))
+                mask = None if value is None else mask_of(value)
                 if mask is not None:
                     kwargs[name] = mask
         return previous_mask if previous_mask is not None or type(first) is torch.Tensor else mask_of(first)

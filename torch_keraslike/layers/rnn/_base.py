@@ -287,7 +287,7 @@ class CellLayer(RNN):
             self.input_spec = InputSpec(ndim=3, axes={-1: sequences_shape[-1]})
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
-        cell = self.cell
+        cell = self._modules["cell"]  # (as in _fused_params: this is the per-call path)
         if (initial_state is not None or self.stateful or self._kernel_mode is None
                 or (training and (cell.dropout or cell.recurrent_dropout)) or not sequences.shape[1]):
             return super().call(sequences, initial_state, mask, training)

@@ -113,12 +113,10 @@ def run_from_zeros(mode, x, units, params, has_biases, go_backwards=False, need_
         # A padded batch, inlined: each Python step here costs microseconds (it runs
         # right after the kernel has evicted it from the caches).
         runs = None if symbolic.is_fake(mask) or mask.is_meta else _Runs.of(mask)
-        if runs is not None and not runs.full and not need_states:
-            zeros = x.new_zeros(1, x.shape[0], units)
-            run_outputs, _ = _kernel(mode, x if runs.right_padded else _align(x, runs), [zeros, zeros],
-                                     params, has_biases, torch.is_grad_enabled(), False)
-            return _place(run_outputs, runs, zero_output_for_mask, last_only), None
         zeros = x.new_zeros(x.shape[0], units)
+        if runs is not None and not runs.full and not need_states:
+            return _aligned(mode, x, runs, [zeros, zeros], params, has_biases, zero_output_for_mask, False,
+                            torch.is_grad_enabled(), last_only)
         return _run(mode, x, mask, [zeros] * (2 if mode == "lstm" else 1), params, has_biases,
                     zero_output_for_mask, need_states, torch.is_grad_enabled(), last_only, runs)
     if mask is not None or compiling:
@@ -222,6 +220,17 @@ def _rows(tensor, index, runs):
     return flat.index_select(0, rows).view(batch, steps, tensor.shape[-1])
 
 
+def _last_rows(run_outputs, runs):
+    """``run_outputs[b, lengths[b] - 1]`` as ``(batch, 1, units)``: :func:`_rows` for one
+    column, with the index computed in two operations (this runs on every masked call
+    with ``return_sequences=False``, right after the kernel, where each operation
+    costs several microseconds)."""
+    batch = len(runs.lengths)
+    # Row ``(length - 1) * batch + b`` of the time-major outputs.
+    rows = runs.tensor(runs.lengths * batch + (np.arange(batch) - batch))
+    return run_outputs.transpose(0, 1).reshape(-1, run_outputs.shape[-1]).index_select(0, rows).unsqueeze(1)
+
+
 def _align(x, runs):
     """Each row's run moved to the start of the row (the steps after it are junk the
     kernel runs over causally, without effect on the run)."""
@@ -230,29 +239,19 @@ def _align(x, runs):
     return _rows(x, np.minimum(runs.starts[:, None] + np.arange(runs.steps)[None, :], runs.steps - 1), runs)
 
 
-# ``np.arange(batch) - batch`` per batch size: ``lengths * batch + offsets`` are the rows
-# of each sequence's last output in the time-major outputs.
-_OFFSETS = {}
-
-
 def _place(run_outputs, runs, zero_output_for_mask, last_only=False):
     """Outputs of the aligned runs put where Keras has them: zeros before a run, the
     run's outputs, then its last output repeated (zeros with ``zero_output_for_mask``);
     with ``last_only``, only the last step's column."""
-    columns = slice(-1, None) if last_only else slice(None)
     if runs.right_padded and not zero_output_for_mask and not runs.has_empty:
         # Each step past a run repeats the run's last output.
-        if last_only:  # one row per sequence: its last output (as few operations as can be)
-            batch = len(runs.lengths)
-            offsets = _OFFSETS.get(batch)
-            if offsets is None:
-                offsets = _OFFSETS[batch] = np.arange(batch) - batch
-            rows = runs.tensor(runs.lengths * batch + offsets)  # time-major rows
-            return run_outputs.transpose(0, 1).reshape(-1, run_outputs.shape[-1]).index_select(0, rows).unsqueeze(1)
+        if last_only:  # one row per sequence: its last output
+            return _last_rows(run_outputs, runs)
         index = np.minimum(np.arange(runs.steps)[None, :], runs.lengths[:, None] - 1)
         return _rows(run_outputs, index, runs)
     zeros = run_outputs.new_zeros(run_outputs.shape[0], 1, run_outputs.shape[2])
-    return _rows(torch.cat([zeros, run_outputs], 1), runs.output_index(zero_output_for_mask)[:, columns], runs)
+    index = runs.output_index(zero_output_for_mask)
+    return _rows(torch.cat([zeros, run_outputs], 1), index[:, -1:] if last_only else index, runs)
 
 
 def _final(runs, run_outputs, initial):
@@ -267,8 +266,8 @@ def _aligned(mode, x, runs, states, params, has_biases, zero_output_for_mask, ne
              last_only=False):
     """Padded batch in one unpacked kernel call; the final state is the output after
     each run (all there is, except an LSTM's cell state)."""
-    run_outputs, _ = _kernel(mode, x if runs.right_padded else _align(x, runs),
-                             [s.unsqueeze(0) for s in states], params, has_biases, train, False)
+    run_outputs, _ = _kernel(mode, _align(x, runs), [s.unsqueeze(0) for s in states], params, has_biases,
+                             train, False)
     outputs = _place(run_outputs, runs, zero_output_for_mask, last_only)
     if mode == "lstm" or not need_states:
         return outputs, None
