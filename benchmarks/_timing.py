@@ -51,6 +51,10 @@ def compare(candidates, device="cpu", rounds=15, target_seconds=0.05):
     for fn in candidates.values():  # warm up (lazy builds, caches, allocator)
         for _ in range(20):
             fn()
+    # Global module hooks (torch_keraslike's, while a model is being built) would slow
+    # every torch module call, the baselines' included: none may be left for timing.
+    if torch.nn.modules.module._has_any_global_hook():
+        raise RuntimeError("global torch module hooks are installed; the timings would not be comparable")
     first = next(iter(candidates.values()))
     single = max(per_call_seconds(first, device, 50), 1e-7)
     calls = max(10, int(target_seconds / single))

@@ -46,13 +46,117 @@ def _rebuild():
     return inputs, layers.Dense(1)(hidden)
 
 
-def test_bare_torch_module_on_a_keras_tensor_says_to_wrap_it():
+def _global_hooks():
+    return bool(torch.nn.modules.module._has_any_global_hook())
+
+
+def test_bare_torch_module_on_a_keras_tensor_becomes_a_tracked_layer():
     inputs = tkl.Input((4,))
+    block = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8))
+    hidden = block(inputs)  # no wrapper written: it is made automatically
+    assert isinstance(hidden, tkl.KerasTensor) and hidden.shape == (None, 8)
+    wrapper = hidden._history[0].layer
+    assert isinstance(wrapper, layers.TorchModuleWrapper) and wrapper.module is block
+    model = tkl.Model(inputs, layers.Dense(1)(hidden))
+    assert {id(p) for p in block.parameters()} <= {id(p) for p in model.parameters()}
+    assert "layers.1.module.1.running_mean" in model.state_dict()
+    # Built, not run: the statistics are untouched by shape inference.
+    assert int(block[1].num_batches_tracked) == 0
+    weight, mean = block[0].weight.detach().clone(), block[1].running_mean.clone()
+    model.compile("sgd", "mse")
+    model.fit(np.random.rand(32, 4), np.random.rand(32, 1), batch_size=8, verbose=0)
+    assert not torch.equal(block[0].weight, weight)  # trained by fit
+    assert not torch.equal(block[1].running_mean, mean)  # statistics updated in training
+    assert int(block[1].num_batches_tracked) == 4
+    mean = block[1].running_mean.clone()
+    first = model.predict(np.ones((5, 4)), verbose=0)
+    np.testing.assert_allclose(model.predict(np.ones((5, 4)), verbose=0), first)  # eval(): running stats
+    assert torch.equal(block[1].running_mean, mean)
+    copy_inputs = tkl.Input((4,))
+    copy_block = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8))
+    copy = tkl.Model(copy_inputs, layers.Dense(1)(copy_block(copy_inputs)))
+    copy.load_state_dict(model.state_dict())
+    x = torch.rand(3, 4)
+    torch.testing.assert_close(copy(x, training=False), model(x, training=False))
+    model.to(torch.float64)
+    assert block[0].weight.dtype == torch.float64
+
+
+def test_auto_wrapped_dropout_follows_training_and_eval():
+    inputs = tkl.Input((64,))
+    model = tkl.Model(inputs, torch.nn.Dropout(0.5)(inputs))
+    x = torch.ones(8, 64)
+    torch.testing.assert_close(model(x, training=False), x)
+    torch.testing.assert_close(torch.as_tensor(model.predict(x.numpy(), verbose=0)), x)
+    dropped = model(x, training=True)
+    assert (dropped == 0).any() and set(dropped.unique().tolist()) <= {0.0, 2.0}
+
+
+def test_a_torch_module_called_twice_is_one_shared_layer():
+    inputs = tkl.Input((4,))
+    linear = torch.nn.Linear(4, 4)
+    outputs = linear(torch.tanh(linear(inputs)))
+    model = tkl.Model(inputs, outputs)
+    wrappers = [layer for layer in model.layers if isinstance(layer, layers.TorchModuleWrapper)]
+    assert len(wrappers) == 1 and wrappers[0].module is linear
+    assert len(list(model.parameters())) == 2
+    x = torch.rand(3, 4)
+    torch.testing.assert_close(model(x), linear(torch.tanh(linear(x))))
+
+
+def test_auto_wrapping_keeps_keyword_arguments_several_outputs_and_unknown_sizes():
+    query = tkl.Input((None, 8))
+    attention = torch.nn.MultiheadAttention(8, 2, batch_first=True)
+    out, weights = attention(query, query, query, average_attn_weights=False)
+    assert out.shape == (None, None, 8) and weights.shape == (None, 2, None, None)
+    model = tkl.Model(query, [out, weights])
+    x = torch.rand(2, 5, 8)
+    expected = attention(x, x, x, average_attn_weights=False)
+    for got, want in zip(model(x), expected):
+        torch.testing.assert_close(got, want)
+
+
+def test_auto_wrapping_is_active_only_while_building():
+    tkl.clear_session()
+    assert not _global_hooks()
+    inputs = tkl.Input((4,))
+    assert _global_hooks()  # building: torch module calls are watched
+    model = tkl.Model(inputs, torch.nn.Linear(4, 2)(inputs))
+    model(torch.ones(1, 4))
+    assert not _global_hooks()  # real work ended it: torch's fast call path is back
+    assert model.outputs[0].shape == (None, 2) and _global_hooks()  # handed out: building again
+    compiled = torch.compile(model, backend="eager")
+    assert not _global_hooks()  # compiling ended it, so torch.compile does not warn
+    torch.testing.assert_close(compiled(torch.ones(1, 4)), model(torch.ones(1, 4)))
+    model.outputs
+    tkl.clear_session()
+    assert not _global_hooks()
+
+
+def test_torch_module_on_a_keras_tensor_after_building_says_to_wrap_it():
+    inputs = tkl.Input((4,))
+    model = tkl.Model(inputs, layers.Dense(4)(inputs))
+    model(torch.ones(1, 4))  # real work: building is over
+    linear = torch.nn.Linear(4, 2)
+    weight = linear.weight.detach().clone()
     with pytest.raises(TypeError, match=r"The torch module Linear\(in_features=4, out_features=2, bias=True\) "
-                                        r"\(Linear\) was called on a KerasTensor[\s\S]*TorchModuleWrapper"):
-        torch.nn.Linear(4, 2)(inputs)
+                                        r"\(Linear\) was called on a KerasTensor where it could not be made a "
+                                        r"layer[\s\S]*building had ended[\s\S]*TorchModuleWrapper\(linear\)\(x\)"):
+        linear(inputs)
+    assert torch.equal(linear.weight, weight)
     # torch functions on KerasTensors still join the graph as before.
     assert (torch.relu(inputs) + 1).shape == (None, 4)
+
+
+def test_torch_module_failing_on_the_symbolic_shapes_names_the_module_and_shapes():
+    inputs = tkl.Input((4,))
+    linear = torch.nn.Linear(3, 2)
+    with pytest.raises(RuntimeError) as info:
+        linear(inputs)
+    assert any("torch module Linear called on KerasTensors of shapes (None, 4)" in note
+               and "unknown sizes as 83" in note for note in info.value.__notes__)
+    assert linear.training and _global_hooks()  # modes restored; still building
+    assert torch.nn.Linear(4, 2)(inputs).shape == (None, 2)  # the next call works
 
 
 # ------------------------------------------------------------ parametrizations

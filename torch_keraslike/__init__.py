@@ -14,9 +14,10 @@ from .initializers import Initializer
 from .input_spec import InputSpec, assert_input_compatibility
 from .layer import Layer, StateDictMismatchError, UnbuiltLayerWarning
 from .models import Model, Sequential
+from .models.input_layer import Input
 from .regularizers import Regularizer
 from .scopes import device, name_scope
-from .symbolic import Input, KerasTensor
+from .symbolic import KerasTensor
 from . import _torch_ops  # noqa: F401  (registers TorchOpLayer for configs)
 
 __version__ = "0.1.0"

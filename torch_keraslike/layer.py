@@ -452,22 +452,23 @@ class Layer(MaskingMixin, LayerWeightsMixin, LazyModuleMixin, nn.Module, metacla
 
     def _symbolic_call(self, args, kwargs):
         """Builds the layer from symbolic shapes, infers its outputs, records the call."""
-        first = _first_input(self, args, kwargs)
-        if self._tkl_spec_check is not None:
-            self._tkl_spec_check(first, self.name)
-        self._maybe_build(first)
-        previous_mask = mask_of(first)
-        call_kwargs = kwargs
-        if self._tkl_fills_masks:
-            # Masks filled in for shape inference only: the recorded call leaves them out,
-            # and each run fills them from the tensors it sees.
-            call_kwargs = dict(kwargs)
-            previous_mask = self._tkl_fill_masks(first, args, call_kwargs, previous_mask)
-        outputs = self.compute_output_spec(*args, **call_kwargs)
-        if previous_mask is not None or self._tkl_masks_from_inputs:
-            self._tkl_symbolic_output_masks(first, outputs, previous_mask)
-        symbolic.Node(self, args, kwargs, outputs)
-        return outputs
+        with symbolic.symbolic_call_scope():
+            first = _first_input(self, args, kwargs)
+            if self._tkl_spec_check is not None:
+                self._tkl_spec_check(first, self.name)
+            self._maybe_build(first)
+            previous_mask = mask_of(first)
+            call_kwargs = kwargs
+            if self._tkl_fills_masks:
+                # Masks filled in for shape inference only: the recorded call leaves them out,
+                # and each run fills them from the tensors it sees.
+                call_kwargs = dict(kwargs)
+                previous_mask = self._tkl_fill_masks(first, args, call_kwargs, previous_mask)
+            outputs = self.compute_output_spec(*args, **call_kwargs)
+            if previous_mask is not None or self._tkl_masks_from_inputs:
+                self._tkl_symbolic_output_masks(first, outputs, previous_mask)
+            symbolic.Node(self, args, kwargs, outputs)
+            return outputs
 
     def _tkl_symbolic_output_masks(self, first, outputs, previous_mask):
         """Output masks of a symbolic call, as ``KerasTensor``s (inferred on fake

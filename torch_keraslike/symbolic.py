@@ -15,6 +15,7 @@ Example:
     (None, 8)
 """
 
+import contextlib
 import numbers
 
 import torch
@@ -22,11 +23,12 @@ from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode, unset_fake
 
 from ._dtypes import dtype_name, to_torch_dtype
 
-__all__ = ["Input", "KerasTensor", "Node", "is_keras_tensor"]
+__all__ = ["KerasTensor", "Node", "is_keras_tensor"]
 
 # Sizes given to unknown dimensions in the two inference runs; primes, so an output
 # dimension derived from an unknown input dimension is unlikely to coincide.
 _PLACEHOLDERS = (83, 89)
+PLACEHOLDER = _PLACEHOLDERS[0]  # the size of unknown dimensions in single fake runs
 
 _OP_ERROR = """\
 A KerasTensor (a symbolic placeholder with shape {shape}) was passed to {op}, which \
@@ -194,22 +196,52 @@ def map_structure(fn, structure):
     return fn(structure)
 
 
+_symbolic_depth = [0]  # layer calls on KerasTensors in progress (nested ones count)
+
+
+@contextlib.contextmanager
+def symbolic_call_scope():
+    """Marks a layer call on symbolic tensors (see :func:`in_symbolic_call`)."""
+    _symbolic_depth[0] += 1
+    try:
+        yield
+    finally:
+        _symbolic_depth[0] -= 1
+
+
+def in_symbolic_call():
+    """Whether a layer is being called on symbolic tensors: real tensors seen meanwhile
+    (weights built, sub-layers built on samples) are part of building, not real work."""
+    return _symbolic_depth[0] > 0
+
+
 def has_keras_tensor(args, kwargs):
     return any(isinstance(leaf, KerasTensor) for leaf in flatten((args, kwargs)))
+
+
+def fake_mode():
+    """The fake-tensor mode of shape inference: real tensors (weights) may take part."""
+    return FakeTensorMode(allow_non_fake_inputs=True)
+
+
+def to_fakes(structure, placeholder=PLACEHOLDER, device=None):
+    """``structure`` with every KerasTensor replaced by an empty tensor of its shape and
+    dtype (fake inside :func:`fake_mode`), the unknown sizes set to ``placeholder``."""
+
+    def to_fake(value):
+        if isinstance(value, KerasTensor):
+            shape = [placeholder if d is None else d for d in value.shape]
+            return torch.empty(shape, dtype=value.dtype, device=device)
+        return value
+
+    return map_structure(to_fake, structure)
 
 
 def _fake_run(fn, args, kwargs, placeholder, device):
     """Runs ``fn`` with every KerasTensor replaced by a fake tensor of its shape, the
     unknown sizes set to ``placeholder``; returns the fake outputs."""
-    with FakeTensorMode(allow_non_fake_inputs=True):
-
-        def to_fake(value):
-            if isinstance(value, KerasTensor):
-                shape = [placeholder if d is None else d for d in value.shape]
-                return torch.empty(shape, dtype=value.dtype, device=device)
-            return value
-
-        return fn(*map_structure(to_fake, args), **map_structure(to_fake, kwargs))
+    with fake_mode():
+        return fn(*to_fakes(args, placeholder, device), **to_fakes(kwargs, placeholder, device))
 
 
 def infer_output_spec(fn, args, kwargs, device=None):
@@ -252,27 +284,3 @@ def is_fake(tensor):
 
 def raise_op_error(op, tensor):
     raise TypeError(_OP_ERROR.format(shape=tensor.shape, op=op))
-
-
-def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):  # noqa: N802
-    """Creates a symbolic input of shape ``(batch_size,) + shape`` for a functional model.
-
-    Args:
-        shape: shape of one sample, without the batch axis; ``None`` for unknown sizes.
-        batch_size: fixed batch size, or ``None`` (default) for any.
-        dtype: dtype name or ``torch.dtype``; default ``torch.get_default_dtype()``.
-        name: name of the input (also the key for dict inputs).
-        batch_shape: the full shape including the batch axis, instead of shape/batch_size.
-
-    Returns:
-        A :class:`KerasTensor`.
-
-    Example:
-        >>> import torch_keraslike as tkl
-        >>> tkl.Input((28, 28, 1)).shape
-        (None, 28, 28, 1)
-    """
-    from .models.input_layer import InputLayer
-
-    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name, batch_shape=batch_shape)
-    return layer.output

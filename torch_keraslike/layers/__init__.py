@@ -2,7 +2,6 @@
 
 from ..input_spec import InputSpec
 from ..layer import Layer
-from ..symbolic import Input
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .attention import (
     AdditiveAttention,
@@ -328,10 +327,10 @@ __all__ = [
 
 
 def __getattr__(name):
-    # InputLayer lives with the models (it is the graph's entry); imported on demand
+    # Input and InputLayer live with the models (it is the graph's entry); imported on demand
     # to keep the layers package free of a models import cycle.
-    if name == "InputLayer":
-        from ..models.input_layer import InputLayer
+    if name in ("Input", "InputLayer"):
+        from ..models import input_layer
 
-        return InputLayer
+        return getattr(input_layer, name)
     raise AttributeError(f"module 'torch_keraslike.layers' has no attribute {name!r}")

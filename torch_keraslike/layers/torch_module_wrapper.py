@@ -7,9 +7,13 @@ its parameters are in ``parameters()`` and ``state_dict`` (``layers.<i>.module.<
 and are saved and loaded with the model's ``state_dict``. Output shapes are inferred
 on fake tensors, like any layer's.
 
-A torch module called directly on a ``KerasTensor`` (``nn.Linear(4, 2)(x)``) raises an
-error that says to wrap it: running it op by op on symbolic tensors would bake its
-weights into the graph as constants, untrained and unsaved.
+The module runs in ``train()`` mode in training calls (``fit``, ``training=True``) and in
+``eval()`` mode otherwise (``predict``, ``evaluate``, ``training=False``), as in Keras:
+``Dropout`` drops and ``BatchNorm`` updates its statistics only while training.
+
+A torch module called directly on a ``KerasTensor`` while a model is being built
+(``nn.Linear(4, 2)(x)`` after ``tkl.Input``) is wrapped automatically (see
+``models/_auto_wrap.py``).
 
 Its config cannot describe arbitrary torch code: ``get_config``/``save_model`` raise a
 clear error; save such models with ``state_dict()`` (or ``torch.save``).
@@ -34,7 +38,7 @@ __all__ = ["TorchModuleWrapper"]
 
 
 @contextlib.contextmanager
-def _inference_mode(module):
+def inference_mode(module):
     """Shape inference must not update running statistics: the module runs in ``eval()``."""
     modes = [(m, m.training) for m in module.modules()]
     module.eval()
@@ -69,11 +73,14 @@ class TorchModuleWrapper(Layer):
         self.module = module
         self.output_shape = None if output_shape is None else tuple(output_shape)
 
-    def call(self, *args, **kwargs):
-        return self.module(*args, **kwargs)
+    def call(self, *args, training=None, **kwargs):
+        module = self.module
+        if training is not None and module.training is not bool(training):
+            module.train(bool(training))
+        return module(*args, **kwargs)
 
     def _infer_output_spec(self, args, kwargs):
-        with _inference_mode(self.module):
+        with inference_mode(self.module):
             return super()._infer_output_spec(args, kwargs)
 
     def compute_output_shape(self, input_shape):

@@ -77,11 +77,14 @@ def _clone_sequential(model, clone_function, input_tensors):
                 f"input_tensors={input_tensors!r}. Fix: clone_model(model, input_tensors=tkl.Input(shape)).")
         layers = [input_tensors] + layers
     elif reference is not None:
-        from ..symbolic import Input
-
-        source = reference._history[0].layer
-        layers = [Input(batch_shape=source.batch_shape, dtype=source.input_dtype, name=source.name)] + layers
+        layers = [_fresh_input(reference)] + layers
     return Sequential(layers, name=model.name, trainable=model.trainable)
+
+
+def _fresh_input(tensor):
+    """A new input like the one of the symbolic input ``tensor``."""
+    source = tensor._history[0].layer
+    return InputLayer(batch_shape=source.batch_shape, dtype=source.input_dtype, name=source.name).output
 
 
 def _clone_functional(model, clone_function, input_tensors, call_function):
@@ -99,13 +102,7 @@ def _clone_functional(model, clone_function, input_tensors, call_function):
                 f"{graph.inputs}\nReceived structure: {input_tensors}")
         inputs = input_tensors
     else:
-        from ..symbolic import Input
-
-        def fresh(tensor):
-            source = tensor._history[0].layer
-            return Input(batch_shape=source.batch_shape, dtype=source.input_dtype, name=source.name)
-
-        inputs = map_structure(fresh, graph.inputs)
+        inputs = map_structure(_fresh_input, graph.inputs)
     if isinstance(graph.inputs, dict) and isinstance(inputs, dict):
         pairs = [(graph.inputs[key], inputs[key]) for key in graph.inputs]
     else:

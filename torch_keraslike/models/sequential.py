@@ -5,7 +5,7 @@ from torch import nn
 from .. import _module_state
 from ..layer import Layer
 from ..saving import register_serializable
-from ..symbolic import Input, KerasTensor, flatten
+from ..symbolic import KerasTensor, flatten
 from .functional import Graph, follow_meta_layers
 from .input_layer import InputLayer
 from .model import Model
@@ -71,7 +71,7 @@ class Sequential(Model):
         if input_shape is not None:
             batch_shape = (None,) + tuple(input_shape)[1:]
             if self._input_tensor is None or self._input_tensor.shape != batch_shape:
-                vars(self)["_input_tensor"] = Input(batch_shape=batch_shape)
+                vars(self)["_input_tensor"] = InputLayer(batch_shape=batch_shape).output
         if self._input_tensor is not None:
             self._trace()
         self.built = True

@@ -1,0 +1,154 @@
+"""A torch module called on ``KerasTensor``s becomes a ``TorchModuleWrapper`` layer.
+
+``nn.Linear(4, 8)(x)`` on a symbolic ``x`` must not run the module op by op: its weights
+would become constants of the graph, and Python-level behaviour (``self.training`` in
+``Dropout`` and ``BatchNorm``, the running statistics) would be frozen. torch runs a
+module's ``forward`` straight from ``nn.Module.__call__``; the one place to step in
+before ``forward`` sees the ``KerasTensor`` is a global forward pre-hook. The pre-hook
+hands ``forward`` fake tensors of the inputs' shapes instead (so it runs, computing
+nothing, with the module in ``eval()``), and the forward hook replaces the fake result by
+the outputs of a ``TorchModuleWrapper`` of the module called on the real symbolic inputs:
+one graph node whose layer owns the module.
+
+Global hooks have two costs while installed: every torch module call in the process
+goes through torch's slow call path (about 1.5 us more per call), and
+``torch.compile(module)`` warns on each call. So they are installed only while a model
+is being built ("armed"): from ``tkl.Input()`` or reading a model's symbolic
+``inputs``/``outputs``, until the first module call on real tensors, the creation of a
+``torch.compile(module)`` wrapper, or ``clear_session()``. A torch module called on a
+``KerasTensor`` outside that window raises an error that says to wrap it.
+"""
+
+import contextlib
+import sys
+import weakref
+
+import torch
+from torch.nn.modules import module as _torch_module
+
+from .. import _session, symbolic
+from ..layer import Layer
+
+__all__ = ["arm", "disarm", "is_armed"]
+
+_handles = []  # the installed hooks' handles; empty when disarmed
+_pending = []  # (module, original args, exit stack) per intercepted call in progress
+_wrappers = weakref.WeakKeyDictionary()  # module -> weakref to its wrapper (one per module)
+
+
+def is_armed():
+    """Whether torch module calls on ``KerasTensor``s are being turned into layers."""
+    return bool(_handles)
+
+
+def arm():
+    """Installs the hooks (no-op when armed): called where symbolic tensors reach users."""
+    if not _handles:
+        _handles.extend([
+            _torch_module.register_module_forward_pre_hook(_before_forward),
+            _torch_module.register_module_forward_hook(_after_forward, with_kwargs=True, always_call=True),
+            _torch_module.register_module_module_registration_hook(_on_submodule),
+        ])
+
+
+def disarm():
+    """Removes the hooks: torch module calls are torch's own again."""
+    while _handles:
+        handle = _handles.pop()
+        handle.remove()
+        # torch 2.13's handle forgets the with_kwargs entry, which alone keeps
+        # ``_has_any_global_hook()`` true (and torch.compile warning) forever.
+        _torch_module._global_forward_hooks_with_kwargs.pop(handle.id, None)
+
+
+_session.on_clear_session(disarm)
+
+
+def _called_from_torch_keraslike(module):
+    """Whether tkl's own code (a ``Sequential`` tracing its layers) made this call: it
+    owns the module already and takes its shapes op by op."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name == "_wrapped_call_impl" and frame.f_locals.get("self") is module:
+            caller = frame.f_back
+            return caller is not None and caller.f_globals.get("__name__", "").startswith("torch_keraslike.")
+        frame = frame.f_back
+    return False
+
+
+def _first_tensor(args):
+    for leaf in symbolic.flatten(list(args)):
+        if isinstance(leaf, (torch.Tensor, symbolic.KerasTensor)):
+            return leaf
+    return None
+
+
+def _before_forward(module, args):
+    if torch.compiler.is_compiling():
+        return None
+    first = _first_tensor(args)
+    if not isinstance(first, symbolic.KerasTensor):
+        if isinstance(first, torch.Tensor) and not symbolic.is_fake(first) and not symbolic.in_symbolic_call():
+            disarm()  # real work has begun: building is over
+        return None
+    if isinstance(module, Layer) or _called_from_torch_keraslike(module):
+        return None
+    # Imported on first use: ``import torch_keraslike`` does not load the layer library.
+    from ..layers.torch_module_wrapper import inference_mode
+
+    stack = contextlib.ExitStack()
+    stack.enter_context(inference_mode(module))
+    stack.enter_context(symbolic.fake_mode())
+    fakes = symbolic.to_fakes(tuple(args))
+    _pending.append((module, args, stack))
+    return fakes
+
+
+def _after_forward(module, args, *rest):
+    # torch passes (kwargs, result) normally, only (result,) when forward raised. A module
+    # cannot be intercepted inside its own forward (that runs on fakes), so the innermost
+    # pending call is this module's.
+    if not _pending or _pending[-1][0] is not module:
+        return None
+    _, original, stack = _pending.pop()
+    stack.close()
+    if len(rest) != 2:
+        # forward failed on the fake inputs: its error propagates, with the context.
+        error = sys.exc_info()[1]
+        if error is not None:
+            error.add_note(_FAILED_NOTE.format(cls=type(module).__name__, shapes=_shapes(original),
+                                               placeholder=symbolic.PLACEHOLDER))
+        return None
+    return wrapper_for(module)(*original, **rest[0])
+
+
+_FAILED_NOTE = (
+    "(torch_keraslike: this error came from the torch module {cls} called on KerasTensors of "
+    "shapes {shapes}, run on stand-in tensors to infer its output shapes, unknown sizes as "
+    "{placeholder}. Check that the module accepts inputs of these shapes.)"
+)
+
+
+def _shapes(args):
+    return ", ".join(str(t.shape) for t in symbolic.flatten(list(args)) if isinstance(t, symbolic.KerasTensor))
+
+
+def _on_submodule(parent, name, submodule):
+    # ``torch.compile(module)`` wraps the module in an OptimizedModule, which warns at
+    # every call while global hooks exist: compiling means building is over.
+    if name == "_orig_mod" and type(parent).__name__ == "OptimizedModule":
+        disarm()
+    return None
+
+
+def wrapper_for(module):
+    """The ``TorchModuleWrapper`` of ``module``: one per module, so a module called
+    twice is one shared layer (as a Keras layer called twice)."""
+    ref = _wrappers.get(module)
+    wrapper = ref() if ref is not None else None
+    if wrapper is None:
+        from ..layers.torch_module_wrapper import TorchModuleWrapper
+
+        wrapper = TorchModuleWrapper(module)
+        _wrappers[module] = weakref.ref(wrapper)
+    return wrapper
