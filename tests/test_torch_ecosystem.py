@@ -124,13 +124,94 @@ def test_auto_wrapping_is_active_only_while_building():
     model = tkl.Model(inputs, torch.nn.Linear(4, 2)(inputs))
     model(torch.ones(1, 4))
     assert not _global_hooks()  # real work ended it: torch's fast call path is back
-    assert model.outputs[0].shape == (None, 2) and _global_hooks()  # handed out: building again
+    tkl.Input((4,))
+    assert _global_hooks()
     compiled = torch.compile(model, backend="eager")
     assert not _global_hooks()  # compiling ended it, so torch.compile does not warn
     torch.testing.assert_close(compiled(torch.ones(1, 4)), model(torch.ones(1, 4)))
-    model.outputs
+    tkl.Input((4,))
     tkl.clear_session()
     assert not _global_hooks()
+
+
+def test_module_running_submodules_on_its_own_buffers_is_wrapped():
+    class PositionEmbedding(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.table = torch.nn.Embedding(5, 4)
+            self.register_buffer("positions", torch.arange(5))
+
+        def forward(self, x):
+            return x + self.table(self.positions)  # a submodule on real tensors
+
+    inputs = tkl.Input((5, 4))
+    block = PositionEmbedding()
+    outputs = block(inputs)
+    assert isinstance(outputs, tkl.KerasTensor) and outputs.shape == (None, 5, 4)
+    assert _global_hooks() and block.training
+    assert not isinstance(torch.ones(2), torch._subclasses.fake_tensor.FakeTensor)
+    x = torch.rand(2, 5, 4)
+    torch.testing.assert_close(tkl.Model(inputs, outputs)(x), block(x))
+
+
+def test_module_calling_itself_and_real_tensors_before_the_symbolic_one():
+    class Recursive(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(4, 4)
+
+        def forward(self, bias, x, depth=2):
+            return x + bias if depth == 0 else self(bias, self.linear(x), depth=depth - 1)
+
+    inputs = tkl.Input((4,))
+    block = Recursive()
+    bias = torch.rand(4)
+    model = tkl.Model(inputs, block(bias, inputs, depth=2))
+    x = torch.rand(3, 4)
+    torch.testing.assert_close(model(x), block(bias, x, depth=2))
+    assert not torch.allclose(model(x), x + bias)
+
+
+def test_interrupted_shape_inference_leaves_no_fake_tensors_behind():
+    class Interrupted(torch.nn.Module):
+        def forward(self, x):
+            raise KeyboardInterrupt
+
+    inputs = tkl.Input((4,))
+    with pytest.raises(KeyboardInterrupt):
+        Interrupted()(inputs)
+    torch.nn.Identity()(inputs)  # the next module call ends the interrupted one
+    assert not isinstance(torch.ones(2), torch._subclasses.fake_tensor.FakeTensor)
+    assert torch.nn.Linear(4, 2)(inputs).shape == (None, 2)
+
+
+def test_module_with_hooks_of_its_own_says_to_wrap_it():
+    inputs = tkl.Input((4,))
+    linear = torch.nn.Linear(4, 2)
+    linear.register_forward_hook(lambda module, args, output: output * 2)
+    with pytest.raises(TypeError, match=r"the module has hooks of its own[\s\S]*TorchModuleWrapper"):
+        linear(inputs)
+    model = tkl.Model(inputs, layers.TorchModuleWrapper(linear)(inputs))
+    x = torch.rand(3, 4)
+    torch.testing.assert_close(model(x), 2 * torch.nn.functional.linear(x, linear.weight, linear.bias))
+
+
+def test_auto_wrapped_embedding_on_integer_ids_keeps_the_module_dtypes():
+    ids = tkl.Input((5,), dtype="int64")
+    table = torch.nn.Embedding(10, 3)
+    vectors = table(ids)
+    assert vectors.shape == (None, 5, 3) and vectors.dtype == torch.float32
+    x = torch.randint(0, 10, (2, 5))
+    torch.testing.assert_close(tkl.Model(ids, vectors)(x), table(x))
+
+
+def test_non_trainable_wrapper_keeps_its_batchnorm_statistics():
+    inputs = tkl.Input((4,))
+    norm = torch.nn.BatchNorm1d(4)
+    model = tkl.Model(inputs, layers.Dense(1)(layers.TorchModuleWrapper(norm, trainable=False)(inputs)))
+    model.compile("sgd", "mse")
+    model.fit(np.random.rand(16, 4), np.random.rand(16, 1), verbose=0)
+    assert int(norm.num_batches_tracked) == 0 and torch.equal(norm.running_mean, torch.zeros(4))
 
 
 def test_torch_module_on_a_keras_tensor_after_building_says_to_wrap_it():
@@ -144,6 +225,8 @@ def test_torch_module_on_a_keras_tensor_after_building_says_to_wrap_it():
                                         r"layer[\s\S]*building had ended[\s\S]*TorchModuleWrapper\(linear\)\(x\)"):
         linear(inputs)
     assert torch.equal(linear.weight, weight)
+    # A stateless module loses nothing op by op: it joins the graph as torch functions do.
+    assert torch.nn.ReLU()(inputs).shape == (None, 4)
     # torch functions on KerasTensors still join the graph as before.
     assert (torch.relu(inputs) + 1).shape == (None, 4)
 

@@ -123,11 +123,15 @@ class TorchOpLayer(Layer):
 _FOREIGN_MODULE = """\
 The torch module {module} ({cls}) was called on a KerasTensor where it could not be made \
 a layer of the graph: building had ended (a call on real tensors or torch.compile since \
-the last tkl.Input() or model.outputs), or the KerasTensor was passed by keyword. Run op \
-by op on symbolic tensors, its weights would become constants of the graph (not trained, \
+the last tkl.Input()), the KerasTensor was passed by keyword, or the module has hooks of \
+its own. Run op by op on symbolic tensors, its weights would become constants of the graph (not trained, \
 saved or moved) and its train/eval behaviour would be frozen. Wrap it so that it becomes \
 a layer:
     y = tkl.layers.TorchModuleWrapper({var})(x)   # {var}: your {cls}"""
+
+
+def _has_state(module):
+    return any(True for _ in module.parameters()) or any(True for _ in module.buffers())
 
 
 def _foreign_module_call(tensor):
@@ -143,9 +147,10 @@ def _foreign_module_call(tensor):
                 args = frame.f_locals.get("args", ())
                 kwargs = frame.f_locals.get("kwargs", {})
                 caller = frame.f_back.f_globals.get("__name__", "") if frame.f_back else ""
-                # A tkl container (Sequential) already owns the modules it traces.
                 if (any(isinstance(t, KerasTensor) for t in flatten((list(args), dict(kwargs or {}))))
-                        and not caller.startswith("torch_keraslike.")):
+                        # Stateless modules (nn.ReLU) lose nothing as ops; a tkl container
+                        # (Sequential) already owns the modules it traces.
+                        and _has_state(module) and not caller.startswith("torch_keraslike.")):
                     return module
         frame = frame.f_back
     return None

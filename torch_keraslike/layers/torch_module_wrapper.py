@@ -9,7 +9,9 @@ on fake tensors, like any layer's.
 
 The module runs in ``train()`` mode in training calls (``fit``, ``training=True``) and in
 ``eval()`` mode otherwise (``predict``, ``evaluate``, ``training=False``), as in Keras:
-``Dropout`` drops and ``BatchNorm`` updates its statistics only while training.
+``Dropout`` drops and ``BatchNorm`` updates its statistics only while training. A
+wrapper with ``trainable=False`` always runs its module in ``eval()`` mode (a frozen
+backbone keeps its BatchNorm statistics, as Keras's frozen ``BatchNormalization``).
 
 A torch module called directly on a ``KerasTensor`` while a model is being built
 (``nn.Linear(4, 2)(x)`` after ``tkl.Input``) is wrapped automatically (see
@@ -75,9 +77,20 @@ class TorchModuleWrapper(Layer):
 
     def call(self, *args, training=None, **kwargs):
         module = self.module
-        if training is not None and module.training is not bool(training):
-            module.train(bool(training))
+        if training is not None:
+            # As Keras's frozen BatchNormalization: a non-trainable wrapper runs its
+            # module in inference mode, so frozen statistics stay frozen.
+            training = bool(training) and self.trainable
+            if module.training is not training:
+                module.train(training)
         return module(*args, **kwargs)
+
+    def compute_output_spec(self, *args, **kwargs):
+        if self.output_shape is None:
+            # Inferred by running the module on fakes: output dtypes are the module's
+            # (Embedding on integer ids), not assumed from the inputs.
+            return self._infer_output_spec(args, kwargs)
+        return super().compute_output_spec(*args, **kwargs)
 
     def _infer_output_spec(self, args, kwargs):
         with inference_mode(self.module):

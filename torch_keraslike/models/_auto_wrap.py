@@ -13,14 +13,17 @@ one graph node whose layer owns the module.
 Global hooks have two costs while installed: every torch module call in the process
 goes through torch's slow call path (about 1.5 us more per call), and
 ``torch.compile(module)`` warns on each call. So they are installed only while a model
-is being built ("armed"): from ``tkl.Input()`` or reading a model's symbolic
-``inputs``/``outputs``, until the first module call on real tensors, the creation of a
-``torch.compile(module)`` wrapper, or ``clear_session()``. A torch module called on a
-``KerasTensor`` outside that window raises an error that says to wrap it.
+is being built ("armed"): from ``tkl.Input()`` until the first module call on real
+tensors (outside shape inference), the creation of a ``torch.compile(module)`` wrapper,
+or ``clear_session()``. Outside that window, for symbolic tensors passed by keyword, and
+for modules with hooks of their own (which would see the symbolic outputs), a module
+with weights or buffers called on a ``KerasTensor`` raises an error that says to wrap
+it; a stateless one (``nn.ReLU``) joins the graph op by op, as torch functions do.
 """
 
 import contextlib
 import sys
+import threading
 import weakref
 
 import torch
@@ -32,7 +35,16 @@ from ..layer import Layer
 __all__ = ["arm", "disarm", "is_armed"]
 
 _handles = []  # the installed hooks' handles; empty when disarmed
-_pending = []  # (module, original args, exit stack) per intercepted call in progress
+
+
+class _Pending(threading.local):
+    def __init__(self):
+        # (fake args handed to forward, original args, exit stack, the call's frame)
+        # per intercepted call in progress in this thread.
+        self.calls = []
+
+
+_pending = _Pending()
 _wrappers = weakref.WeakKeyDictionary()  # module -> weakref to its wrapper (one per module)
 
 
@@ -43,6 +55,7 @@ def is_armed():
 
 def arm():
     """Installs the hooks (no-op when armed): called where symbolic tensors reach users."""
+    _close_stale()
     if not _handles:
         _handles.extend([
             _torch_module.register_module_forward_pre_hook(_before_forward),
@@ -61,7 +74,29 @@ def disarm():
         _torch_module._global_forward_hooks_with_kwargs.pop(handle.id, None)
 
 
-_session.on_clear_session(disarm)
+def _clear_session():
+    _close_stale()
+    disarm()
+
+
+_session.on_clear_session(_clear_session)
+
+
+def _on_stack(frame):
+    current = sys._getframe(1)
+    while current is not None:
+        if current is frame:
+            return True
+        current = current.f_back
+    return False
+
+
+def _close_stale():
+    """Ends intercepted calls that were interrupted (``KeyboardInterrupt`` skips torch's
+    always-called hooks): their fake-tensor mode must not outlive them."""
+    calls = _pending.calls
+    while calls and not _on_stack(calls[-1][3]):
+        calls.pop()[2].close()
 
 
 def _called_from_torch_keraslike(module):
@@ -78,39 +113,56 @@ def _called_from_torch_keraslike(module):
 
 def _first_tensor(args):
     for leaf in symbolic.flatten(list(args)):
-        if isinstance(leaf, (torch.Tensor, symbolic.KerasTensor)):
+        if isinstance(leaf, torch.Tensor):
             return leaf
+    return None
+
+
+def _has_own_hooks(module):
+    return bool(module._forward_hooks or module._forward_pre_hooks or module._backward_hooks
+                or module._backward_pre_hooks)
+
+
+def _device_of(module):
+    for tensor in module.parameters():
+        return tensor.device
+    for tensor in module.buffers():
+        return tensor.device
     return None
 
 
 def _before_forward(module, args):
     if torch.compiler.is_compiling():
         return None
-    first = _first_tensor(args)
-    if not isinstance(first, symbolic.KerasTensor):
-        if isinstance(first, torch.Tensor) and not symbolic.is_fake(first) and not symbolic.in_symbolic_call():
+    if not symbolic.has_keras_tensor(args, {}):
+        if _pending.calls:
+            _close_stale()
+        first = _first_tensor(args)
+        if (first is not None and not _pending.calls and not symbolic.is_fake(first)
+                and not symbolic.in_symbolic_call()):
             disarm()  # real work has begun: building is over
         return None
-    if isinstance(module, Layer) or _called_from_torch_keraslike(module):
+    if isinstance(module, Layer) or _has_own_hooks(module) or _called_from_torch_keraslike(module):
         return None
+    _close_stale()
     # Imported on first use: ``import torch_keraslike`` does not load the layer library.
     from ..layers.torch_module_wrapper import inference_mode
 
     stack = contextlib.ExitStack()
     stack.enter_context(inference_mode(module))
     stack.enter_context(symbolic.fake_mode())
-    fakes = symbolic.to_fakes(tuple(args))
-    _pending.append((module, args, stack))
+    fakes = symbolic.to_fakes(tuple(args), device=_device_of(module))
+    _pending.calls.append((fakes, args, stack, sys._getframe(1)))
     return fakes
 
 
 def _after_forward(module, args, *rest):
-    # torch passes (kwargs, result) normally, only (result,) when forward raised. A module
-    # cannot be intercepted inside its own forward (that runs on fakes), so the innermost
-    # pending call is this module's.
-    if not _pending or _pending[-1][0] is not module:
+    # torch passes (kwargs, result) normally, only (result,) when forward raised. The
+    # fakes' identity tells this call from calls of the same module inside its forward.
+    calls = _pending.calls
+    if not calls or calls[-1][0] is not args:
         return None
-    _, original, stack = _pending.pop()
+    _, original, stack, _ = calls.pop()
     stack.close()
     if len(rest) != 2:
         # forward failed on the fake inputs: its error propagates, with the context.

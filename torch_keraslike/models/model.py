@@ -16,7 +16,6 @@ from ..layer import Layer
 from ..saving import register_serializable
 from ..symbolic import KerasTensor, flatten
 from ..training.trainer import Trainer
-from . import _auto_wrap
 from .functional import Graph, follow_meta_layers
 from .summary import print_summary
 
@@ -118,11 +117,11 @@ class Model(Trainer, Layer):
 
     @property
     def inputs(self):
-        return None if self._graph is None else _handed_out(self._graph.flat_inputs)
+        return None if self._graph is None else self._graph.flat_inputs
 
     @property
     def outputs(self):
-        return None if self._graph is None else _handed_out(flatten(self._graph.outputs))
+        return None if self._graph is None else flatten(self._graph.outputs)
 
     def call(self, inputs):
         if self._graph is None:
@@ -272,9 +271,3 @@ def _check_overwrite(filepath, overwrite):
 # the rest themselves), so unmasked model calls skip compute_mask.
 Model._tkl_computes_mask = False
 
-
-def _handed_out(tensors):
-    """Symbolic tensors given to the user, who may go on building with them (transfer
-    learning): torch modules called on them become layers again."""
-    _auto_wrap.arm()
-    return tensors
