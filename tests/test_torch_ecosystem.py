@@ -185,6 +185,68 @@ def test_interrupted_shape_inference_leaves_no_fake_tensors_behind():
     assert torch.nn.Linear(4, 2)(inputs).shape == (None, 2)
 
 
+def test_interrupt_during_shape_inference_arrives_after_the_clean_up():
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("Ctrl-C is deferred only under Python's default SIGINT handler")
+
+    class CtrlC(torch.nn.Module):
+        def forward(self, x):
+            signal.raise_signal(signal.SIGINT)  # as if the user pressed Ctrl-C here
+            return x * 2
+
+    inputs = tkl.Input((4,))
+    block = CtrlC()
+    with pytest.raises(KeyboardInterrupt):
+        block(inputs)
+    assert not isinstance(torch.ones(2), torch._subclasses.fake_tensor.FakeTensor)
+    assert block.training and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_real_module_calls_in_another_thread_do_not_end_an_intercepted_call():
+    import threading
+
+    class CallsAThread(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(4, 4)
+
+        def forward(self, x):
+            worker = threading.Thread(target=lambda: torch.nn.Linear(2, 2)(torch.ones(1, 2)))
+            worker.start()
+            worker.join()
+            return self.linear(x)
+
+    inputs = tkl.Input((4,))
+    outputs = CallsAThread()(inputs)
+    assert isinstance(outputs, tkl.KerasTensor) and outputs.shape == (None, 4)
+    assert not isinstance(torch.ones(2), torch._subclasses.fake_tensor.FakeTensor)
+
+
+def test_compiling_ends_building_before_tracing():
+    inputs = tkl.Input((4,))
+    linear = torch.nn.Linear(4, 4)
+    model = tkl.Model(inputs, linear(inputs))
+    compiled = torch.compile(lambda x: model(x) + linear(x), backend="eager")
+    compiled(torch.ones(2, 4))
+    assert not _global_hooks()  # gone when dynamo started: no guard on them, no recompile
+
+
+def test_module_arguments_reach_forward_as_given():
+    class Scaled(torch.nn.Module):
+        def forward(self, x, factor, training=None):
+            scale = factor if isinstance(factor, int) else 10.0
+            return x * scale * (2.0 if training else 1.0)
+
+    inputs = tkl.Input((3,))
+    block = Scaled()
+    model = tkl.Model(inputs, block(inputs, 3))
+    x = torch.ones(1, 3)
+    torch.testing.assert_close(model(x, training=False), block(x, 3))  # 3 stays an int
+    torch.testing.assert_close(model(x, training=True), block(x, 3, training=True))  # its own training
+
+
 def test_module_with_hooks_of_its_own_says_to_wrap_it():
     inputs = tkl.Input((4,))
     linear = torch.nn.Linear(4, 2)

@@ -30,6 +30,7 @@ Example:
 """
 
 import contextlib
+import inspect
 
 from torch import nn
 
@@ -49,6 +50,13 @@ def inference_mode(module):
     finally:
         for m, mode in modes:
             m.training = mode
+
+
+def _forward_parameters(module):
+    try:
+        return inspect.signature(module.forward).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        return {}
 
 
 @register_serializable(package="keras")
@@ -73,10 +81,13 @@ class TorchModuleWrapper(Layer):
         kwargs.setdefault("autocast", False)  # the torch module decides its own dtypes
         super().__init__(name=name, **kwargs)
         self.module = module
+        self._module_takes_training = "training" in _forward_parameters(module)
         self.output_shape = None if output_shape is None else tuple(output_shape)
 
     def call(self, *args, training=None, **kwargs):
         module = self.module
+        if self._module_takes_training:
+            kwargs["training"] = training  # the module's own argument: passed on as given
         if training is not None:
             # As Keras's frozen BatchNormalization: a non-trainable wrapper runs its
             # module in inference mode, so frozen statistics stay frozen.
@@ -84,6 +95,11 @@ class TorchModuleWrapper(Layer):
             if module.training is not training:
                 module.train(training)
         return module(*args, **kwargs)
+
+    def _convert_inputs(self, args, kwargs):
+        # The module gets its arguments as given, as when called directly: Python
+        # numbers and lists stay what its forward expects (``isinstance(n, int)``).
+        return args, kwargs
 
     def compute_output_spec(self, *args, **kwargs):
         if self.output_shape is None:

@@ -22,6 +22,7 @@ it; a stateless one (``nn.ReLU``) joins the graph op by op, as torch functions d
 """
 
 import contextlib
+import signal
 import sys
 import threading
 import weakref
@@ -45,6 +46,7 @@ class _Pending(threading.local):
 
 
 _pending = _Pending()
+_pending_total = [0]  # intercepted calls in progress in all threads
 _wrappers = weakref.WeakKeyDictionary()  # module -> weakref to its wrapper (one per module)
 
 
@@ -56,6 +58,14 @@ def is_armed():
 def arm():
     """Installs the hooks (no-op when armed): called where symbolic tensors reach users."""
     _close_stale()
+    # Dynamo bakes global hooks into guards: compiling means building is over, and the
+    # hooks go before tracing starts (no recompile when they go later). Registered at
+    # every arm: ``torch._dynamo.reset()`` forgets callbacks.
+    import torch._dynamo
+
+    handler = torch._dynamo.callback_handler
+    if _on_compile not in handler.start_callbacks:
+        handler.register_start_callback(_on_compile)
     if not _handles:
         _handles.extend([
             _torch_module.register_module_forward_pre_hook(_before_forward),
@@ -65,7 +75,10 @@ def arm():
 
 
 def disarm():
-    """Removes the hooks: torch module calls are torch's own again."""
+    """Removes the hooks: torch module calls are torch's own again (not while another
+    thread is inside an intercepted call: its forward hook must still run)."""
+    if _pending_total[0]:
+        return
     while _handles:
         handle = _handles.pop()
         handle.remove()
@@ -82,6 +95,10 @@ def _clear_session():
 _session.on_clear_session(_clear_session)
 
 
+def _on_compile(*_):
+    disarm()
+
+
 def _on_stack(frame):
     current = sys._getframe(1)
     while current is not None:
@@ -96,7 +113,30 @@ def _close_stale():
     always-called hooks): their fake-tensor mode must not outlive them."""
     calls = _pending.calls
     while calls and not _on_stack(calls[-1][3]):
-        calls.pop()[2].close()
+        _finish(calls.pop())
+
+
+def _finish(call):
+    _pending_total[0] -= 1
+    call[2].close()
+
+
+def _defer_interrupts(stack):
+    """Ctrl-C inside an intercepted call is delivered when the call has cleaned up: an
+    interrupt skips torch's always-called hooks, which would leave the fake-tensor mode
+    on for whatever the user runs next (a notebook's next cell)."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        return  # other threads get no signals; a custom handler is the user's
+    received = []
+    signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+
+    def restore():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if received:
+            raise KeyboardInterrupt
+
+    stack.callback(restore)
 
 
 def _called_from_torch_keraslike(module):
@@ -148,11 +188,13 @@ def _before_forward(module, args):
     # Imported on first use: ``import torch_keraslike`` does not load the layer library.
     from ..layers.torch_module_wrapper import inference_mode
 
-    stack = contextlib.ExitStack()
-    stack.enter_context(inference_mode(module))
-    stack.enter_context(symbolic.fake_mode())
-    fakes = symbolic.to_fakes(tuple(args), device=_device_of(module))
-    _pending.calls.append((fakes, args, stack, sys._getframe(1)))
+    with contextlib.ExitStack() as stack:
+        _defer_interrupts(stack)
+        stack.enter_context(inference_mode(module))
+        stack.enter_context(symbolic.fake_mode())
+        fakes = symbolic.to_fakes(tuple(args), device=_device_of(module))
+        _pending.calls.append((fakes, args, stack.pop_all(), sys._getframe(1)))
+        _pending_total[0] += 1
     return fakes
 
 
@@ -162,8 +204,9 @@ def _after_forward(module, args, *rest):
     calls = _pending.calls
     if not calls or calls[-1][0] is not args:
         return None
-    _, original, stack, _ = calls.pop()
-    stack.close()
+    call = calls.pop()
+    original = call[1]
+    _finish(call)
     if len(rest) != 2:
         # forward failed on the fake inputs: its error propagates, with the context.
         error = sys.exc_info()[1]
@@ -177,7 +220,9 @@ def _after_forward(module, args, *rest):
 _FAILED_NOTE = (
     "(torch_keraslike: this error came from the torch module {cls} called on KerasTensors of "
     "shapes {shapes}, run on stand-in tensors to infer its output shapes, unknown sizes as "
-    "{placeholder}. Check that the module accepts inputs of these shapes.)"
+    "{placeholder}. Check that the module accepts inputs of these shapes; symbolic tensors "
+    "passed by keyword are not supported: pass them positionally, or wrap the module with "
+    "tkl.layers.TorchModuleWrapper.)"
 )
 
 

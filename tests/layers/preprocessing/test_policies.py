@@ -40,7 +40,11 @@ def test_rand_augment_applies_keras_picks_in_order(trial):
     names = list(transformation["transforms"])
     expected = x.clone()
     for index in transformation["layer_idxes"].tolist():
-        expected = getattr(theirs, names[index]).transform_images(expected, transformation["transforms"][names[index]])
+        # A copy per application: Keras's torch affine_transform swaps entries of the
+        # matrix it is given in place, so an operation picked twice would otherwise
+        # see its own matrix edited (a rotation of a non-square image moved).
+        arguments = clone_structure(transformation["transforms"][names[index]])
+        expected = getattr(theirs, names[index]).transform_images(expected, arguments)
     np.testing.assert_allclose(got.numpy(), expected.cpu().numpy(), rtol=1e-5, atol=1e-2)
 
 
