@@ -1,5 +1,6 @@
 """torch tools on torch_keraslike modules: each was seen failing or silently wrong."""
 
+import contextlib
 import io
 import warnings
 
@@ -245,6 +246,41 @@ def test_module_arguments_reach_forward_as_given():
     x = torch.ones(1, 3)
     torch.testing.assert_close(model(x, training=False), block(x, 3))  # 3 stays an int
     torch.testing.assert_close(model(x, training=True), block(x, 3, training=True))  # its own training
+    # NumPy arrays become tensors, as Keras converts them.
+    linear = torch.nn.Linear(4, 2)
+    array = np.ones((3, 4), np.float32)
+    torch.testing.assert_close(layers.TorchModuleWrapper(linear)(array), linear(torch.from_numpy(array)))
+
+
+def test_a_thread_that_died_inside_an_intercepted_call_does_not_keep_building_on():
+    import threading
+
+    class Exits(torch.nn.Linear):
+        def forward(self, x):
+            raise SystemExit  # skips torch's always-called hooks
+
+    def build():
+        with contextlib.suppress(SystemExit):
+            Exits(4, 4)(inputs)
+
+    inputs = tkl.Input((4,))
+    worker = threading.Thread(target=build)
+    worker.start()
+    worker.join()
+    torch.nn.Linear(2, 2)(torch.ones(1, 2))  # real work in this thread ends building
+    assert not _global_hooks()
+
+
+def test_module_compiling_during_its_shape_inference_does_not_end_building():
+    class Branches(torch.nn.Linear):
+        def forward(self, x):
+            return torch.cond(x.sum() > 0, lambda t: super(Branches, self).forward(t),
+                              lambda t: -super(Branches, self).forward(t), (x,))
+
+    inputs = tkl.Input((4,))
+    hidden = Branches(4, 4)(inputs)  # torch.cond compiles its branches with dynamo
+    assert _global_hooks()
+    assert torch.nn.Linear(4, 2)(hidden).shape == (None, 2)
 
 
 def test_module_with_hooks_of_its_own_says_to_wrap_it():

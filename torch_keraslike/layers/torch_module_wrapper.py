@@ -32,6 +32,8 @@ Example:
 import contextlib
 import inspect
 
+import numpy as np
+
 from torch import nn
 
 from ..layer import Layer
@@ -98,8 +100,12 @@ class TorchModuleWrapper(Layer):
 
     def _convert_inputs(self, args, kwargs):
         # The module gets its arguments as given, as when called directly: Python
-        # numbers and lists stay what its forward expects (``isinstance(n, int)``).
-        return args, kwargs
+        # numbers and lists stay what its forward expects (``isinstance(n, int)``);
+        # only NumPy arrays become tensors, as Keras converts them.
+        def convert(value):
+            return self._array_to_tensor(value) if isinstance(value, np.ndarray) else value
+
+        return tuple(convert(a) for a in args), {k: convert(v) for k, v in kwargs.items()}
 
     def compute_output_spec(self, *args, **kwargs):
         if self.output_shape is None:

@@ -43,10 +43,11 @@ class _Pending(threading.local):
         # (fake args handed to forward, original args, exit stack, the call's frame)
         # per intercepted call in progress in this thread.
         self.calls = []
+        _threads[threading.get_ident()] = (threading.current_thread(), self.calls)
 
 
+_threads = {}  # thread id -> (thread, its pending calls): what other threads are doing
 _pending = _Pending()
-_pending_total = [0]  # intercepted calls in progress in all threads
 _wrappers = weakref.WeakKeyDictionary()  # module -> weakref to its wrapper (one per module)
 
 
@@ -77,8 +78,11 @@ def arm():
 def disarm():
     """Removes the hooks: torch module calls are torch's own again (not while another
     thread is inside an intercepted call: its forward hook must still run)."""
-    if _pending_total[0]:
-        return
+    for ident, (thread, calls) in list(_threads.items()):
+        if not thread.is_alive():
+            del _threads[ident]  # its fake mode and calls ended with it
+        elif calls:
+            return
     while _handles:
         handle = _handles.pop()
         handle.remove()
@@ -96,7 +100,9 @@ _session.on_clear_session(_clear_session)
 
 
 def _on_compile(*_):
-    disarm()
+    # Not while shape inference runs: a module using torch.cond compiles there.
+    if not symbolic.in_symbolic_call():
+        disarm()
 
 
 def _on_stack(frame):
@@ -113,12 +119,7 @@ def _close_stale():
     always-called hooks): their fake-tensor mode must not outlive them."""
     calls = _pending.calls
     while calls and not _on_stack(calls[-1][3]):
-        _finish(calls.pop())
-
-
-def _finish(call):
-    _pending_total[0] -= 1
-    call[2].close()
+        calls.pop()[2].close()
 
 
 def _defer_interrupts(stack):
@@ -194,7 +195,6 @@ def _before_forward(module, args):
         stack.enter_context(symbolic.fake_mode())
         fakes = symbolic.to_fakes(tuple(args), device=_device_of(module))
         _pending.calls.append((fakes, args, stack.pop_all(), sys._getframe(1)))
-        _pending_total[0] += 1
     return fakes
 
 
@@ -204,9 +204,8 @@ def _after_forward(module, args, *rest):
     calls = _pending.calls
     if not calls or calls[-1][0] is not args:
         return None
-    call = calls.pop()
-    original = call[1]
-    _finish(call)
+    _, original, stack, _ = calls.pop()
+    stack.close()
     if len(rest) != 2:
         # forward failed on the fake inputs: its error propagates, with the context.
         error = sys.exc_info()[1]
