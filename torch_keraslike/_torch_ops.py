@@ -124,14 +124,22 @@ _FOREIGN_MODULE = """\
 The torch module {module} ({cls}) was called on a KerasTensor where it could not be made \
 a layer of the graph: building had ended (a call on real tensors or torch.compile since \
 the last tkl.Input()), the KerasTensor was passed by keyword, or the module has hooks of \
-its own. Run op by op on symbolic tensors, its weights would become constants of the graph (not trained, \
-saved or moved) and its train/eval behaviour would be frozen. Wrap it so that it becomes \
-a layer:
+its own. Run op by op on symbolic tensors, its weights would become constants of the \
+graph (not trained, saved or moved) and its train/eval behaviour would be frozen. Wrap \
+it so that it becomes a layer:
     y = tkl.layers.TorchModuleWrapper({var})(x)   # {var}: your {cls}"""
 
 
 def _has_state(module):
     return any(True for _ in module.parameters()) or any(True for _ in module.buffers())
+
+
+def called_by_torch_keraslike(call_frame):
+    """Whether the module call running in ``call_frame`` (torch's ``_wrapped_call_impl``)
+    was made by tkl's own code: a container (``Sequential`` tracing its layers) already
+    owns the modules it calls and takes their shapes op by op."""
+    caller = call_frame.f_back
+    return caller is not None and caller.f_globals.get("__name__", "").startswith("torch_keraslike.")
 
 
 def _foreign_module_call(tensor):
@@ -146,11 +154,9 @@ def _foreign_module_call(tensor):
             if isinstance(module, torch.nn.Module) and not isinstance(module, Layer):
                 args = frame.f_locals.get("args", ())
                 kwargs = frame.f_locals.get("kwargs", {})
-                caller = frame.f_back.f_globals.get("__name__", "") if frame.f_back else ""
                 if (any(isinstance(t, KerasTensor) for t in flatten((list(args), dict(kwargs or {}))))
-                        # Stateless modules (nn.ReLU) lose nothing as ops; a tkl container
-                        # (Sequential) already owns the modules it traces.
-                        and _has_state(module) and not caller.startswith("torch_keraslike.")):
+                        # Stateless modules (nn.ReLU) lose nothing as ops.
+                        and _has_state(module) and not called_by_torch_keraslike(frame)):
                     return module
         frame = frame.f_back
     return None

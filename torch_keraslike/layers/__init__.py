@@ -327,7 +327,7 @@ __all__ = [
 
 
 def __getattr__(name):
-    # Input and InputLayer live with the models (it is the graph's entry); imported on demand
+    # Input and InputLayer live with the models (they are the graph's entry); imported on demand
     # to keep the layers package free of a models import cycle.
     if name in ("Input", "InputLayer"):
         from ..models import input_layer

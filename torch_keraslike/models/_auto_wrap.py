@@ -31,9 +31,10 @@ import torch
 from torch.nn.modules import module as _torch_module
 
 from .. import _session, symbolic
+from .._torch_ops import called_by_torch_keraslike
 from ..layer import Layer
 
-__all__ = ["arm", "disarm", "is_armed"]
+__all__ = ["arm", "disarm"]
 
 _handles = []  # the installed hooks' handles; empty when disarmed
 
@@ -49,11 +50,6 @@ class _Pending(threading.local):
 _threads = {}  # thread id -> (thread, its pending calls): what other threads are doing
 _pending = _Pending()
 _wrappers = weakref.WeakKeyDictionary()  # module -> weakref to its wrapper (one per module)
-
-
-def is_armed():
-    """Whether torch module calls on ``KerasTensor``s are being turned into layers."""
-    return bool(_handles)
 
 
 def arm():
@@ -141,13 +137,12 @@ def _defer_interrupts(stack):
 
 
 def _called_from_torch_keraslike(module):
-    """Whether tkl's own code (a ``Sequential`` tracing its layers) made this call: it
-    owns the module already and takes its shapes op by op."""
+    """Whether tkl's own code made this call of ``module`` (see
+    :func:`~torch_keraslike._torch_ops.called_by_torch_keraslike`)."""
     frame = sys._getframe(2)
     while frame is not None:
         if frame.f_code.co_name == "_wrapped_call_impl" and frame.f_locals.get("self") is module:
-            caller = frame.f_back
-            return caller is not None and caller.f_globals.get("__name__", "").startswith("torch_keraslike.")
+            return called_by_torch_keraslike(frame)
         frame = frame.f_back
     return False
 
@@ -175,9 +170,8 @@ def _device_of(module):
 def _before_forward(module, args):
     if torch.compiler.is_compiling():
         return None
+    _close_stale()
     if not symbolic.has_keras_tensor(args, {}):
-        if _pending.calls:
-            _close_stale()
         first = _first_tensor(args)
         if (first is not None and not _pending.calls and not symbolic.is_fake(first)
                 and not symbolic.in_symbolic_call()):
@@ -185,7 +179,6 @@ def _before_forward(module, args):
         return None
     if isinstance(module, Layer) or _has_own_hooks(module) or _called_from_torch_keraslike(module):
         return None
-    _close_stale()
     # Imported on first use: ``import torch_keraslike`` does not load the layer library.
     from ..layers.torch_module_wrapper import inference_mode
 

@@ -270,4 +270,3 @@ def _check_overwrite(filepath, overwrite):
 # Output masks are only worked out when an input carries one (the layers inside attach
 # the rest themselves), so unmasked model calls skip compute_mask.
 Model._tkl_computes_mask = False
-
