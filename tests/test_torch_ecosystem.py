@@ -10,6 +10,7 @@ import torch
 from torch.nn.utils import parametrizations
 
 import torch_keraslike as tkl
+from keras_reference import import_keras
 from torch_keraslike import layers
 
 
@@ -45,6 +46,27 @@ def _rebuild():
     inputs = tkl.Input((4,))
     hidden = layers.TorchModuleWrapper(torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8)))(inputs)
     return inputs, layers.Dense(1)(hidden)
+
+
+def test_wrapper_train_and_eval_modes_match_keras_torch_module_wrapper():
+    import copy
+
+    keras = import_keras()
+    block = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.BatchNorm1d(6))
+    with torch.no_grad():
+        block[1].running_mean.uniform_(-1, 1)
+        block[1].running_var.uniform_(0.5, 2)
+    theirs_block, ours_block = copy.deepcopy(block), copy.deepcopy(block)
+    theirs = keras.layers.TorchModuleWrapper(theirs_block)
+    ours = layers.TorchModuleWrapper(ours_block)
+    x = torch.rand(8, 4)
+    for training in (False, True, False):
+        expected = keras.ops.convert_to_numpy(theirs(x, training=training))
+        np.testing.assert_allclose(ours(x, training=training).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+        assert ours_block.training == theirs_block.training == training
+    # Running statistics moved once, in the training call, on both sides.
+    torch.testing.assert_close(ours_block[1].running_mean, theirs_block[1].running_mean)
+    assert int(ours_block[1].num_batches_tracked) == int(theirs_block[1].num_batches_tracked) == 1
 
 
 def _global_hooks():
@@ -332,8 +354,10 @@ def test_torch_module_on_a_keras_tensor_after_building_says_to_wrap_it():
 def test_torch_module_failing_on_the_symbolic_shapes_names_the_module_and_shapes():
     inputs = tkl.Input((4,))
     linear = torch.nn.Linear(3, 2)
+    weight = linear.weight.detach().clone()
     with pytest.raises(RuntimeError) as info:
         linear(inputs)
+    assert torch.equal(linear.weight, weight)
     assert any("torch module Linear called on KerasTensors of shapes (None, 4)" in note
                and "unknown sizes as 83" in note for note in info.value.__notes__)
     assert linear.training and _global_hooks()  # modes restored; still building
